@@ -1,0 +1,181 @@
+"""The application factory: configuration, database, CSRF, htmx, blueprints and CLI commands."""
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from htmx_flask import Htmx
+from playhouse.db_url import connect
+
+import models
+from models import db
+
+BASE_DIR = Path(__file__).resolve().parent
+csrf = CSRFProtect()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _secret_key(instance_path):
+    """SECRET_KEY from the environment, else generated once into instance/secret_key."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def open_database(url):
+    """A Peewee database for a URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        return connect(url, pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000,
+                                     "synchronous": "normal", "cache_size": -32000})
+    return connect(url)
+
+
+def create_app(config=None):
+    """Build the internal app. `config` overrides settings (tests pass their own database)."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        DATABASE_URL=os.environ.get(
+            "DATABASE_URL", "sqlite:///" + str(Path(app.instance_path) / "doithoai.db")),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="doithoai_session",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=30),
+        SESSION_IDLE_MINUTES=30,
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_LOCK_MINUTES=15,
+        PASSWORD_HASH={},  # argon2 parameters; empty = the library's current recommendation
+        PER_PAGE=25,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        DEMO_TODAY=os.environ.get("DEMO_TODAY"),
+    )
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+
+    db.initialize(open_database(app.config["DATABASE_URL"]))
+    csrf.init_app(app)
+    Htmx(app)
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if g.get("user") is not None:
+            # Staff pages hold personal data: never keep them in a shared browser's cache.
+            response.headers["Cache-Control"] = "no-store"
+        response.vary.add("HX-Request")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return render_template("errors/error.html", code=400, title="Yêu cầu không hợp lệ",
+                               message="Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
+                                       "Vui lòng tải lại trang và thử lại."), 400
+
+    for code, title, message in (
+        (403, "Không có quyền truy cập", "Bạn không có quyền xem hoặc thực hiện thao tác này."),
+        (404, "Không tìm thấy trang", "Trang hoặc hồ sơ bạn tìm không tồn tại."),
+        (405, "Phương thức không được hỗ trợ", "Thao tác này không được hỗ trợ tại địa chỉ này."),
+        (500, "Lỗi hệ thống", "Đã có lỗi xảy ra. Vui lòng thử lại sau hoặc báo quản trị hệ thống."),
+    ):
+        app.register_error_handler(code, _error_page(code, title, message))
+
+    from views import filters
+    filters.register(app)
+
+    from views.auth import bp as auth_bp
+    from views.auth import load_user
+    app.before_request(load_user)
+    app.register_blueprint(auth_bp)
+    from views.dashboard import bp as dashboard_bp
+    app.register_blueprint(dashboard_bp)
+    from views.opinions import bp as opinions_bp
+    app.register_blueprint(opinions_bp)
+    from views.dialogues import bp as dialogues_bp
+    app.register_blueprint(dialogues_bp)
+    from views.admin import bp as admin_bp
+    app.register_blueprint(admin_bp)
+
+    register_commands(app)
+    return app
+
+
+def _error_page(code, title, message):
+    def handler(error):
+        if request.headers.get("HX-Request") == "true":
+            return message, code
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+    return handler
+
+
+def register_commands(app):
+    @app.cli.command("migrate")
+    def migrate_command():
+        """Create the schema or apply pending migrations (keeps existing data)."""
+        from migrations import run_migrations
+        done = run_migrations(db)
+        click.echo("Đã áp dụng %d bản nâng cấp lược đồ." % len(done) if done else "Lược đồ đã mới nhất.")
+
+    @app.cli.command("load-demo")
+    @click.option("--if-empty", is_flag=True, help="Load only when the database holds no users.")
+    @click.option("--today", default=None, help="The date the demo data treats as today (YYYY-MM-DD).")
+    def load_demo_command(if_empty, today):
+        """Load the demo data (never into a database that already holds data)."""
+        import demo
+        if models.User.select().exists():
+            if if_empty:
+                click.echo("Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu.")
+                return
+            raise click.ClickException("Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào CSDL trống.")
+        day = dt.date.fromisoformat(today or app.config["DEMO_TODAY"]) if (today or app.config["DEMO_TODAY"]) \
+            else None
+        counts = demo.load(today=day, password_params=app.config["PASSWORD_HASH"])
+        click.echo("Đã nạp dữ liệu mẫu: " + ", ".join("%s %d" % kv for kv in counts.items()))
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--name", "full_name", required=True, help="Full name (Họ và tên).")
+    @click.option("--role", type=click.Choice(list(models.ROLES)), required=True)
+    @click.option("--unit", "unit_code", default=None, help="Unit code, for specialist and unit_head.")
+    @click.option("--email", default="")
+    @click.password_option()
+    def create_user_command(username, full_name, role, unit_code, email, password):
+        """Create a user account (the password is asked for twice)."""
+        from views.auth import hash_password
+        unit = None
+        if unit_code:
+            unit = models.Unit.get_or_none(models.Unit.code == unit_code)
+            if unit is None:
+                raise click.ClickException("Không có đơn vị mã %s." % unit_code)
+        if role in ("specialist", "unit_head") and unit is None:
+            raise click.ClickException("Vai trò %s cần --unit." % role)
+        if models.User.select().where(models.User.username == username).exists():
+            raise click.ClickException("Tên đăng nhập %s đã tồn tại." % username)
+        with db.atomic():
+            user = models.User.create(username=username, full_name=full_name, role=role, unit=unit,
+                                      email=email, password_hash=hash_password(password, app.config["PASSWORD_HASH"]))
+            models.audit(None, "create", user, summary="create-user (dòng lệnh): %s" % username)
+        click.echo("Đã tạo tài khoản %s (%s)." % (username, models.ROLES[role]))

@@ -1,0 +1,88 @@
+"""Input validation: form classes whose errors are shown beside each field, in Vietnamese.
+
+CSRF is checked for every POST by CSRFProtect in app.py, so these forms do not repeat it.
+"""
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+import models
+
+REQUIRED = "Vui lòng nhập %s."
+
+
+class BaseForm(FlaskForm):
+    class Meta:
+        csrf = False  # CSRFProtect guards every POST already
+        locales = ("vi_VN", "vi")
+
+    def first_errors(self):
+        """{field name: first message}, what templates print beside each field."""
+        return {name: errors[0] for name, errors in self.errors.items() if errors}
+
+
+def choices(mapping):
+    return [SelectChoice(key, label) for key, label in mapping.items()]
+
+
+class IdSelectField(SelectField):
+    """A select of database ids: empty means none; anything but a number is refused in Vietnamese."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(*args, coerce=lambda v: v, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0] not in ("", "None"):
+            try:
+                self.data = int(valuelist[0])
+            except ValueError:
+                raise ValueError("Lựa chọn không hợp lệ.") from None
+
+    def process_data(self, value):
+        self.data = value if isinstance(value, int) or value is None else getattr(value, "id", None)
+
+
+class OpinionForm(BaseForm):
+    """A new opinion, petition, complaint or denunciation (the register and fast entry share it)."""
+
+    kind = SelectField("Loại", choices=choices(models.OPINION_KINDS), default="opinion",
+                       validators=[DataRequired("Vui lòng chọn loại ý kiến.")])
+    channel = SelectField("Nguồn tiếp nhận", choices=choices(models.CHANNELS), default="dialogue")
+    audience = SelectField("Đối tượng", choices=choices(models.AUDIENCES), default="staff")
+    submitter_name = StringField("Người nêu ý kiến", validators=[Length(max=200, message="Tối đa 200 ký tự.")])
+    submitter_contact = StringField("Liên hệ (điện thoại, địa chỉ, số định danh)",
+                                    validators=[Optional(), Length(max=300, message="Tối đa 300 ký tự.")])
+    content = TextAreaField("Nội dung", validators=[
+        DataRequired(REQUIRED % "nội dung ý kiến"),
+        Length(min=10, max=5000, message="Nội dung cần từ 10 đến 5.000 ký tự.")])
+    field_id = IdSelectField("Lĩnh vực", validators=[Optional()])
+    dialogue_id = IdSelectField("Buổi đối thoại")
+    received_on = DateField("Ngày tiếp nhận", validators=[Optional()],
+                            render_kw={"placeholder": "yyyy-mm-dd"})
+
+    def validate_field_id(self, field):
+        if field.data is not None and not models.Field.select().where(models.Field.id == field.data).exists():
+            raise ValidationError("Lĩnh vực không tồn tại.")
+
+    def validate_dialogue_id(self, field):
+        if field.data is not None and not models.Dialogue.select().where(models.Dialogue.id == field.data).exists():
+            raise ValidationError("Buổi đối thoại không tồn tại.")
+        if field.data is None and self.channel.data == "dialogue":
+            raise ValidationError("Ý kiến nêu tại buổi đối thoại cần chọn buổi đối thoại.")
+
+    def validate_submitter_name(self, field):
+        if self.kind.data in ("complaint", "denunciation") and not (field.data or "").strip():
+            raise ValidationError("Khiếu nại, tố cáo cần ghi họ tên người gửi (được bảo mật).")
+
+    def values(self):
+        """The model fields this form sets."""
+        return {
+            "kind": self.kind.data, "channel": self.channel.data, "audience": self.audience.data,
+            "submitter_name": (self.submitter_name.data or "").strip(),
+            "submitter_contact": (self.submitter_contact.data or "").strip(),
+            "content": self.content.data.strip(), "field": self.field_id.data,
+            "dialogue": self.dialogue_id.data, "received_on": self.received_on.data or models.today(),
+        }

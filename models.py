@@ -1,0 +1,862 @@
+"""Tables of the dialogue plan and their query helpers; the database is bound by the app factory."""
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import peewee as pw
+
+from vietnamese import fold
+
+db = pw.DatabaseProxy()
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def now():
+    """Local wall-clock time in Vietnam, without tzinfo (how every timestamp is stored)."""
+    return dt.datetime.now(TZ).replace(tzinfo=None, microsecond=0)
+
+
+def today():
+    return now().date()
+
+
+class ConflictError(Exception):
+    """Someone else saved the record since it was opened; `current` is their version."""
+
+    def __init__(self, current):
+        super().__init__("conflict")
+        self.current = current
+
+
+class TransitionError(Exception):
+    """A status change that the lifecycle or the user's role does not allow; str() is the reason."""
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Versioned(BaseModel):
+    """A table that staff edit: `version` grows on each save, for conflict detection."""
+
+    version = pw.IntegerField(default=1)
+
+
+# ---------------------------------------------------------------- organisation
+
+UNIT_KINDS = {
+    "admin": "Phòng tổng hợp, hành chính",
+    "content": "Phòng, ban khối nội dung",
+    "unit": "Đơn vị trực thuộc",
+    "union": "Đoàn thể",
+}
+
+ROLES = {
+    "specialist": "Chuyên viên",
+    "unit_head": "Lãnh đạo phòng, đơn vị",
+    "coordinator": "Phòng TCHCQT (điều phối)",
+    "leader": "Phó Chánh Văn phòng",
+    "chief": "Chánh Văn phòng",
+    "admin": "Quản trị hệ thống",
+}
+
+
+class Unit(Versioned):
+    code = pw.CharField(unique=True, max_length=20)
+    name = pw.CharField(max_length=200)
+    kind = pw.CharField(max_length=20, default="content")
+    active = pw.BooleanField(default=True)
+
+    def __str__(self):
+        return self.name
+
+
+AGENCY_KINDS = {
+    "department": "Sở, ban, ngành",
+    "district": "UBND huyện, thành phố",
+    "party": "Cơ quan Đảng",
+    "front": "Mặt trận, đoàn thể",
+    "state": "Cơ quan nhà nước",
+}
+
+
+class Agency(Versioned):
+    name = pw.CharField(unique=True, max_length=200)
+    kind = pw.CharField(max_length=20, default="department")
+    is_appraiser = pw.BooleanField(default=False)  # Ban Dân vận Tỉnh ủy, Ủy ban MTTQ tỉnh
+
+    def __str__(self):
+        return self.name
+
+
+class User(Versioned):
+    username = pw.CharField(unique=True, max_length=50)
+    full_name = pw.CharField(max_length=120)
+    password_hash = pw.CharField(max_length=255)
+    role = pw.CharField(max_length=20, index=True)
+    unit = pw.ForeignKeyField(Unit, null=True, backref="users", on_delete="SET NULL")
+    email = pw.CharField(max_length=200, default="")
+    title = pw.CharField(max_length=120, default="")  # chức vụ
+    active = pw.BooleanField(default=True)
+    failed_logins = pw.IntegerField(default=0)
+    locked_until = pw.DateTimeField(null=True)
+    session_epoch = pw.IntegerField(default=0)  # bumped to end every session of the account
+    last_login_at = pw.DateTimeField(null=True)
+    created_at = pw.DateTimeField(default=now)
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def role_label(self):
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def reads_everything(self):
+        return self.role in ("coordinator", "leader", "chief")
+
+    @property
+    def is_content_staff(self):
+        return self.role in ("specialist", "unit_head")
+
+
+class Field(Versioned):
+    code = pw.CharField(unique=True, max_length=40)  # ASCII slug
+    name = pw.CharField(max_length=200)
+    position = pw.IntegerField(default=0)
+
+    def __str__(self):
+        return self.name
+
+
+class Setting(BaseModel):
+    key = pw.CharField(primary_key=True, max_length=80)
+    value = pw.TextField(default="")
+
+    @classmethod
+    def get_value(cls, key, default=None):
+        row = cls.get_or_none(cls.key == key)
+        return row.value if row else default
+
+
+class Holiday(Versioned):
+    day = pw.DateField(unique=True)
+    name = pw.CharField(max_length=120)
+    kind = pw.CharField(max_length=20, default="holiday")  # holiday | workday (make-up working day)
+
+
+# ---------------------------------------------------------------- plans and dialogues
+
+
+class Plan(Versioned):
+    year = pw.IntegerField(unique=True)
+    title = pw.CharField(max_length=300)
+    number = pw.CharField(max_length=60, default="")  # e.g. "123/KH-VP"
+    issued_on = pw.DateField(null=True)
+    body_md = pw.TextField(default="")
+    midyear_report_due = pw.DateField(null=True)  # last day (the plan says "before 15/6")
+    annual_report_due = pw.DateField(null=True)
+    is_public = pw.BooleanField(default=True)
+
+    def __str__(self):
+        return self.title
+
+
+DIALOGUE_KINDS = {
+    "on_request": "Đối thoại trực tiếp (theo yêu cầu)",
+    "ad_hoc": "Đối thoại đột xuất",
+    "periodic": "Đối thoại định kỳ",
+}
+AUDIENCES = {
+    "staff": "Công chức, viên chức, người lao động",
+    "citizens": "Nhân dân, công dân",
+}
+OCCASIONS = {
+    "": "Không gắn với hội nghị",
+    "annual_review": "Hội nghị tổng kết, triển khai nhiệm vụ năm",
+    "staff_conference": "Hội nghị công chức, viên chức",
+    "directive_briefing": "Hội nghị quán triệt, triển khai văn bản",
+    "weekly_briefing": "Họp giao ban tuần",
+    "monthly_briefing": "Họp giao ban tháng",
+}
+DIALOGUE_STATUSES = {
+    "proposed": "Đề xuất",
+    "appraised": "Đã thẩm định",
+    "scheduled": "Đã lên lịch",
+    "held": "Đã tổ chức",
+    "concluded": "Đã có kết luận",
+    "completed": "Hoàn thành",
+    "postponed": "Hoãn",
+    "cancelled": "Hủy",
+}
+DIALOGUE_TRANSITIONS = {
+    "proposed": ("appraised", "scheduled", "cancelled"),
+    "appraised": ("scheduled", "cancelled"),
+    "scheduled": ("held", "postponed", "cancelled"),
+    "postponed": ("scheduled", "cancelled"),
+    "held": ("concluded",),
+    "concluded": ("completed",),
+    "completed": (),
+    "cancelled": (),
+}
+DIALOGUE_NOTE_REQUIRED = {"postponed", "cancelled"}  # a reason must be given
+
+
+class Dialogue(Versioned):
+    plan = pw.ForeignKeyField(Plan, null=True, backref="dialogues", on_delete="SET NULL")
+    title = pw.CharField(max_length=300)
+    slug = pw.CharField(unique=True, max_length=120)  # ASCII, for the public URL
+    kind = pw.CharField(max_length=20, index=True)
+    audience = pw.CharField(max_length=20, index=True)
+    occasion = pw.CharField(max_length=30, default="")
+    is_chairman = pw.BooleanField(default=False)  # Chairman of UBND tỉnh with the People (Art. 8)
+    starts_at = pw.DateTimeField(index=True)
+    ends_at = pw.DateTimeField(null=True)
+    place = pw.CharField(max_length=300, default="")
+    chair = pw.CharField(max_length=200, default="")  # name and title of who presides
+    description = pw.TextField(default="")
+    status = pw.CharField(max_length=20, default="scheduled", index=True)
+    is_public = pw.BooleanField(default=False)
+    # Minutes, once held
+    attendance = pw.IntegerField(null=True)
+    discussion = pw.TextField(default="")
+    directions = pw.TextField(default="")
+    created_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    created_at = pw.DateTimeField(default=now)
+    updated_at = pw.DateTimeField(default=now)
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def status_label(self):
+        return DIALOGUE_STATUSES.get(self.status, self.status)
+
+    @property
+    def kind_label(self):
+        return DIALOGUE_KINDS.get(self.kind, self.kind)
+
+    @property
+    def audience_label(self):
+        return AUDIENCES.get(self.audience, self.audience)
+
+    def next_statuses(self):
+        nexts = DIALOGUE_TRANSITIONS.get(self.status, ())
+        if not self.is_chairman:
+            nexts = tuple(s for s in nexts if s != "appraised")
+        return nexts
+
+    def refusal(self, target, at=None):
+        """Why the dialogue may not move to `target` now, or None when allowed."""
+        if target not in self.next_statuses():
+            if target == "appraised" and not self.is_chairman:
+                return "Chỉ đối thoại của Chủ tịch UBND tỉnh với Nhân dân mới qua bước thẩm định."
+            return "Không thể chuyển từ “%s” sang “%s”." % (self.status_label, DIALOGUE_STATUSES.get(target, target))
+        if target == "held" and self.starts_at > (at or now()):
+            return "Buổi đối thoại chưa diễn ra (bắt đầu lúc %s)." % self.starts_at.strftime("%H:%M ngày %d/%m/%Y")
+        if target == "completed":
+            pending = self.open_conclusions().count()
+            if pending:
+                return ("Còn %d kết luận chưa xong: chỉ hoàn thành khi mọi kết luận đã giải quyết, "
+                        "đã chuyển cơ quan có thẩm quyền hoặc đã giải thích." % pending)
+        return None
+
+    def open_conclusions(self):
+        """Conclusions not yet closed in its signed notices that are in force (not replaced by a signed correction)."""
+        correction = ConclusionNotice.alias()
+        replaced = correction.select(correction.supersedes).where(correction.status == "signed",
+                                                                  correction.supersedes.is_null(False))
+        return (Conclusion.select().join(ConclusionNotice)
+                .where(ConclusionNotice.dialogue == self.id, ConclusionNotice.status == "signed",
+                       ConclusionNotice.id.not_in(replaced), Conclusion.status.not_in(CONCLUSION_CLOSED)))
+
+    @classmethod
+    def with_opinion_count(cls, user, query=None):
+        """Adds `opinion_count`: opinions raised at each dialogue that the user may see (one subquery)."""
+        count = Opinion.visible_to(user, Opinion.select(pw.fn.COUNT(Opinion.id)).where(Opinion.dialogue == cls.id))
+        return (query if query is not None else cls.select()).select_extend(count.alias("opinion_count"))
+
+    @classmethod
+    def years(cls):
+        """Years that have dialogues, newest first."""
+        first, last = cls.select(pw.fn.MIN(cls.starts_at), pw.fn.MAX(cls.starts_at)).scalar(as_tuple=True)
+        if not first:
+            return []
+        first, last = (v.year if hasattr(v, "year") else int(str(v)[:4]) for v in (first, last))
+        return list(range(last, first - 1, -1))
+
+    @classmethod
+    def upcoming(cls, on=None):
+        start = dt.datetime.combine(on or today(), dt.time())
+        return (cls.select()
+                .where(cls.starts_at >= start, cls.status.in_(("proposed", "appraised", "scheduled")))
+                .order_by(cls.starts_at))
+
+
+class DialogueField(BaseModel):
+    dialogue = pw.ForeignKeyField(Dialogue, backref="field_links", on_delete="CASCADE")
+    field = pw.ForeignKeyField(Field, backref="+", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("dialogue", "field"), True),)
+
+
+class DialogueAttendee(BaseModel):
+    """A leader or specialist assigned to attend the dialogue."""
+
+    dialogue = pw.ForeignKeyField(Dialogue, backref="attendee_links", on_delete="CASCADE")
+    user = pw.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    role_note = pw.CharField(max_length=200, default="")
+
+    class Meta:
+        indexes = ((("dialogue", "user"), True),)
+
+
+# ---------------------------------------------------------------- opinions
+
+OPINION_KINDS = {
+    "opinion": "Ý kiến",
+    "petition": "Kiến nghị",
+    "feedback": "Phản ánh",
+    "complaint": "Khiếu nại",
+    "denunciation": "Tố cáo",
+}
+CHANNELS = {
+    "dialogue": "Tại buổi đối thoại",
+    "unit": "Đơn vị tổng hợp",
+    "letter": "Đơn thư",
+    "reception": "Tiếp công dân",
+    "hotline": "Đường dây nóng",
+}
+OPINION_STATUSES = {
+    "received": "Mới tiếp nhận",
+    "assigned": "Đã giao xử lý",
+    "answer_drafted": "Đã có dự thảo trả lời",
+    "concluded": "Đã có kết luận",
+    "in_progress": "Đang giải quyết",
+    "resolved": "Đã giải quyết",
+    "referred": "Đã chuyển cơ quan có thẩm quyền",
+    "explained": "Đã giải thích",
+    "withdrawn": "Rút ý kiến",
+}
+OPEN_STATUSES = ("received", "assigned", "answer_drafted", "concluded", "in_progress")
+CLOSED_STATUSES = ("resolved", "referred", "explained", "withdrawn")
+OPINION_TRANSITIONS = {
+    "received": ("assigned", "referred", "explained", "withdrawn"),
+    "assigned": ("answer_drafted", "referred", "explained", "withdrawn"),
+    "answer_drafted": ("concluded", "assigned", "referred", "explained", "withdrawn"),
+    "concluded": ("in_progress", "resolved", "referred", "explained"),
+    "in_progress": ("resolved", "referred", "explained"),
+}
+# Who may move an opinion into each status. "unit" = staff of the assigned unit.
+_TRANSITION_ROLES = {
+    "assigned": {"coordinator", "chief", "unit_head"},
+    "answer_drafted": {"coordinator", "unit_head", "specialist"},
+    "concluded": {"coordinator", "chief"},
+    "in_progress": {"coordinator", "chief", "unit_head", "specialist"},
+    "resolved": {"coordinator", "chief", "unit_head"},
+    "referred": {"coordinator", "chief", "unit_head"},
+    "explained": {"coordinator", "chief", "unit_head"},
+    "withdrawn": {"coordinator", "chief"},
+    "reopen": {"coordinator", "chief"},
+}
+NOTE_REQUIRED = {"referred", "explained", "withdrawn", "reopen"}
+
+
+class Opinion(Versioned):
+    code = pw.CharField(unique=True, max_length=20)  # register number, e.g. YK-2022-0001
+    kind = pw.CharField(max_length=20, index=True)
+    channel = pw.CharField(max_length=20, default="dialogue")
+    audience = pw.CharField(max_length=20, index=True)
+    # The submitter: private (see can_see_identity); never published.
+    submitter_name = pw.CharField(max_length=200, default="")
+    submitter_contact = pw.CharField(max_length=300, default="")  # phone, e-mail, address, ID number
+    content = pw.TextField()
+    field = pw.ForeignKeyField(Field, null=True, backref="opinions", on_delete="SET NULL")
+    dialogue = pw.ForeignKeyField(Dialogue, null=True, backref="opinions", on_delete="SET NULL")
+    received_on = pw.DateField(default=today, index=True)
+    assigned_unit = pw.ForeignKeyField(Unit, null=True, backref="opinions", on_delete="SET NULL")
+    assigned_to = pw.ForeignKeyField(User, null=True, backref="assigned_opinions", on_delete="SET NULL")
+    directed_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    deadline = pw.DateField(null=True, index=True)
+    draft_answer = pw.TextField(default="")
+    resolution_path = pw.TextField(default="")
+    status = pw.CharField(max_length=20, default="received", index=True)
+    closed_at = pw.DateTimeField(null=True)
+    # Folded copies (đ→d, no marks, lower case) that both SQLite and PostgreSQL can index.
+    search_text = pw.TextField(default="")
+    search_identity = pw.TextField(default="")
+    created_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    created_at = pw.DateTimeField(default=now, index=True)
+    updated_at = pw.DateTimeField(default=now)
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def status_label(self):
+        return OPINION_STATUSES.get(self.status, self.status)
+
+    @property
+    def kind_label(self):
+        return OPINION_KINDS.get(self.kind, self.kind)
+
+    @property
+    def is_closed(self):
+        return self.status in CLOSED_STATUSES
+
+    @property
+    def is_overdue(self):
+        return bool(self.deadline and self.deadline < today() and not self.is_closed)
+
+    def refresh_search(self):
+        self.search_text = fold(" ".join((self.code or "", self.content or "", self.draft_answer or "",
+                                          self.resolution_path or "")))
+        self.search_identity = fold(" ".join((self.submitter_name or "", self.submitter_contact or "")))
+
+    def save(self, *args, **kwargs):
+        self.refresh_search()
+        return super().save(*args, **kwargs)
+
+    # -- access
+
+    @classmethod
+    def visible_to(cls, user, query=None):
+        """Opinions the user may list and open: all for readers of everything, else own unit's."""
+        query = query if query is not None else cls.select()
+        if user.reads_everything:
+            return query
+        if user.is_content_staff and user.unit_id:
+            return query.where(cls.assigned_unit == user.unit_id)
+        return query.where(pw.SQL("1 = 0"))
+
+    def is_handler(self, user):
+        """The assigned specialist, or the head of the assigned unit."""
+        if self.assigned_to_id and self.assigned_to_id == user.id:
+            return True
+        return user.role == "unit_head" and self.assigned_unit_id and user.unit_id == self.assigned_unit_id
+
+    def can_see_identity(self, user):
+        """Who raised it: the denouncer's only to handlers, coordinator, chief (by law)."""
+        if self.kind == "denunciation":
+            return user.role in ("coordinator", "chief") or self.is_handler(user)
+        if user.reads_everything:
+            return True
+        return bool(user.is_content_staff and self.assigned_unit_id and user.unit_id == self.assigned_unit_id)
+
+    @classmethod
+    def identity_searchable_by(cls, user):
+        """A condition: rows whose identity fields the user may search on."""
+        if user.role in ("coordinator", "chief"):
+            return pw.SQL("1 = 1")
+        not_denunciation = cls.kind != "denunciation"
+        if user.role == "leader":
+            return not_denunciation
+        if user.role == "unit_head":
+            return cls.assigned_unit == user.unit_id
+        if user.role == "specialist":
+            return (not_denunciation & (cls.assigned_unit == user.unit_id)) | (cls.assigned_to == user.id)
+        return pw.SQL("1 = 0")
+
+    def can_edit(self, user):
+        if user.role in ("coordinator", "chief"):
+            return True
+        return user.is_content_staff and self.assigned_unit_id is not None and user.unit_id == self.assigned_unit_id
+
+    def next_statuses(self, user=None):
+        """Statuses reachable from here (for this user, when given)."""
+        if self.is_closed:
+            targets = ("reopen",)
+        else:
+            targets = OPINION_TRANSITIONS.get(self.status, ())
+        if user is None:
+            return targets
+        return tuple(t for t in targets if self.refusal(t, user) is None)
+
+    def refusal(self, target, user):
+        """Why the user may not move this opinion to `target`, or None when allowed."""
+        allowed = OPINION_TRANSITIONS.get(self.status, ())
+        if target == "reopen":
+            if not self.is_closed:
+                return "Chỉ mở lại được ý kiến đã kết thúc."
+        elif target not in allowed:
+            return "Không thể chuyển từ “%s” sang “%s”." % (
+                self.status_label, OPINION_STATUSES.get(target, target))
+        if user.role not in _TRANSITION_ROLES.get(target, ()):
+            return "Vai trò “%s” không được thực hiện thao tác này." % user.role_label
+        if user.is_content_staff and self.assigned_unit_id != user.unit_id:
+            return "Ý kiến không thuộc đơn vị của bạn."
+        if target == "assigned" and not self.assigned_unit_id:
+            return "Cần giao đơn vị xử lý và hạn xử lý trước."
+        if target == "answer_drafted" and not (self.draft_answer or "").strip():
+            return "Cần nhập dự thảo nội dung trả lời trước."
+        return None
+
+    def reopen_status(self):
+        """Where a reopened opinion goes: in progress once it was concluded, else back to its unit."""
+        concluded = (StatusChange.select().where(
+            StatusChange.object_type == self._meta.table_name, StatusChange.object_id == self.id,
+            StatusChange.to_status.in_(("concluded", "in_progress"))).exists()
+            or ConclusionOpinion.select().where(ConclusionOpinion.opinion == self.id).exists())
+        if concluded:
+            return "in_progress"
+        return "assigned" if self.assigned_unit_id else "received"
+
+    def change_status(self, user, target, expected_version, note=""):
+        """Move to `target` ("reopen" too) and record it; TransitionError or ConflictError otherwise."""
+        if self.version != int(expected_version):
+            raise ConflictError(self)
+        note = (note or "").strip()
+        reason = self.refusal(target, user)
+        if reason is None and target in NOTE_REQUIRED and not note:
+            reason = "Cần ghi lý do cho thao tác này."
+        if reason:
+            raise TransitionError(reason)
+        new = self.reopen_status() if target == "reopen" else target
+        changes = {"status": new, "closed_at": now() if new in CLOSED_STATUSES else None}
+        with db.atomic():
+            current = save_versioned(self, expected_version, user, changes, action="transition",
+                                     summary="%s: %s → %s" % (self.code, self.status, new))
+            record_transition(current, user, self.status, new, ("Mở lại: " + note) if target == "reopen" else note)
+        return current
+
+    def assign(self, user, unit_id, assignee_id, deadline, expected_version):
+        """Give it to a unit (and a specialist) with a deadline; received → assigned is recorded."""
+        if self.is_closed:
+            raise TransitionError("Ý kiến đã kết thúc; cần mở lại trước khi giao xử lý.")
+        changes = {"assigned_unit": unit_id, "assigned_to": assignee_id, "deadline": deadline,
+                   "directed_by": user.id}
+        moves = self.status == "received"
+        if moves:
+            changes["status"] = "assigned"
+        with db.atomic():
+            current = save_versioned(self, expected_version, user, changes, action="assign",
+                                     summary="Giao xử lý ý kiến %s" % self.code)
+            if moves and current.status == "assigned":
+                record_transition(current, user, "received", "assigned", "Giao xử lý")
+        return current
+
+    # -- queries
+
+    @classmethod
+    def overdue(cls, on=None):
+        return cls.select().where(cls.deadline < (on or today()), cls.status.in_(OPEN_STATUSES))
+
+    @classmethod
+    def search(cls, text, user, query=None):
+        """Rows holding every word of `text` (folded) in their text, or in the identity the user may search."""
+        query = query if query is not None else cls.select()
+        identity_ok = cls.identity_searchable_by(user)
+        for word in fold(text).split():
+            query = query.where(cls.search_text.contains(word)
+                                | (identity_ok & cls.search_identity.contains(word)))
+        return query
+
+    @classmethod
+    def with_names(cls, query):
+        """Rows with unit_name, field_name and assignee_name in the same query (no N+1).
+
+        Correlated subqueries rather than joins, so that count() of the result stays a plain
+        count of the filtered opinions (it drops the select list).
+        """
+        unit, field, person = Unit.alias(), Field.alias(), User.alias()
+        return query.select_extend(
+            unit.select(unit.name).where(unit.id == cls.assigned_unit).alias("unit_name"),
+            field.select(field.name).where(field.id == cls.field).alias("field_name"),
+            person.select(person.full_name).where(person.id == cls.assigned_to).alias("assignee_name"),
+        ).objects()
+
+
+class StatusChange(BaseModel):
+    """History of every lifecycle transition (opinions, dialogues, notices, conclusions)."""
+
+    object_type = pw.CharField(max_length=30)
+    object_id = pw.IntegerField()
+    from_status = pw.CharField(max_length=20, default="")
+    to_status = pw.CharField(max_length=20)
+    user = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    note = pw.TextField(default="")
+    at = pw.DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("object_type", "object_id", "at"), False),)
+
+    @classmethod
+    def for_object(cls, obj):
+        return (cls.select(cls, User).join(User, pw.JOIN.LEFT_OUTER)
+                .where(cls.object_type == obj._meta.table_name, cls.object_id == obj.id)
+                .order_by(cls.at, cls.id))
+
+
+# ---------------------------------------------------------------- conclusions
+
+NOTICE_STATUSES = {"draft": "Dự thảo", "submitted": "Trình ký", "signed": "Đã ký"}
+CONCLUSION_STATUSES = {
+    "open": "Chưa thực hiện",
+    "in_progress": "Đang thực hiện",
+    "resolved": "Đã giải quyết",
+    "referred": "Đã chuyển cơ quan có thẩm quyền",
+    "explained": "Đã giải thích",
+}
+CONCLUSION_CLOSED = ("resolved", "referred", "explained")
+
+
+class ConclusionNotice(Versioned):
+    """Thông báo ý kiến kết luận of the chief after a dialogue (Số: NN/TB-VP)."""
+
+    dialogue = pw.ForeignKeyField(Dialogue, backref="notices", on_delete="CASCADE")
+    title = pw.CharField(max_length=300)
+    body_md = pw.TextField(default="")
+    status = pw.CharField(max_length=20, default="draft", index=True)
+    year = pw.IntegerField(null=True)
+    number = pw.IntegerField(null=True)  # unique per (year, doc_type) once signed
+    doc_type = pw.CharField(max_length=10, default="TB")
+    revision = pw.IntegerField(default=1)  # a correction after signing is a new revision
+    supersedes = pw.ForeignKeyField("self", null=True, backref="corrections", on_delete="SET NULL")
+    signed_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    signed_at = pw.DateTimeField(null=True)
+    created_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    created_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("year", "doc_type", "number"), True),)
+
+    @property
+    def number_text(self):
+        if self.number is None:
+            return ""
+        return "%02d/%s-VP" % (self.number, self.doc_type)
+
+    @property
+    def status_label(self):
+        return NOTICE_STATUSES.get(self.status, self.status)
+
+
+class Conclusion(Versioned):
+    notice = pw.ForeignKeyField(ConclusionNotice, backref="conclusions", on_delete="CASCADE")
+    decision = pw.TextField()  # what is decided (internal wording)
+    responsible_unit = pw.ForeignKeyField(Unit, null=True, backref="conclusions", on_delete="SET NULL")
+    responsible_user = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    deadline = pw.DateField(null=True, index=True)
+    public_summary = pw.TextField(default="")  # reviewed by the coordinator before publication
+    is_public = pw.BooleanField(default=False)
+    publish_in_progress = pw.BooleanField(default=False)
+    status = pw.CharField(max_length=20, default="open", index=True)
+    percent_done = pw.IntegerField(default=0)
+    closed_at = pw.DateTimeField(null=True)
+    field = pw.ForeignKeyField(Field, null=True, backref="+", on_delete="SET NULL")
+    created_at = pw.DateTimeField(default=now)
+    updated_at = pw.DateTimeField(default=now)
+
+    @property
+    def status_label(self):
+        return CONCLUSION_STATUSES.get(self.status, self.status)
+
+    @property
+    def is_closed(self):
+        return self.status in CONCLUSION_CLOSED
+
+
+class ConclusionOpinion(BaseModel):
+    conclusion = pw.ForeignKeyField(Conclusion, backref="opinion_links", on_delete="CASCADE")
+    opinion = pw.ForeignKeyField(Opinion, backref="conclusion_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("conclusion", "opinion"), True),)
+
+
+FOLLOWUP_KINDS = {"progress": "Tiến độ", "reminder": "Đôn đốc", "note": "Ghi chú"}
+
+
+class FollowUp(BaseModel):
+    """A progress entry or a reminder (đôn đốc) on an opinion or a conclusion."""
+
+    opinion = pw.ForeignKeyField(Opinion, null=True, backref="followups", on_delete="CASCADE")
+    conclusion = pw.ForeignKeyField(Conclusion, null=True, backref="followups", on_delete="CASCADE")
+    kind = pw.CharField(max_length=20, default="progress")
+    note = pw.TextField()
+    percent_done = pw.IntegerField(null=True)
+    user = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    at = pw.DateTimeField(default=now)
+
+    @property
+    def kind_label(self):
+        return FOLLOWUP_KINDS.get(self.kind, self.kind)
+
+
+# ---------------------------------------------------------------- proposals (Art. 8)
+
+PROPOSAL_STATUSES = {
+    "received": "Đã tiếp nhận",
+    "appraising": "Đang thẩm định",
+    "accepted": "Được chấp thuận",
+    "returned": "Trả lại",
+}
+
+
+class Proposal(Versioned):
+    agency = pw.ForeignKeyField(Agency, backref="proposals", on_delete="RESTRICT")
+    title = pw.CharField(max_length=300)
+    content = pw.TextField(default="")
+    document_ref = pw.CharField(max_length=200, default="")  # e.g. "Công văn số 12/SNV-TCCB"
+    received_on = pw.DateField(default=today)
+    content_unit = pw.ForeignKeyField(Unit, null=True, backref="+", on_delete="SET NULL")
+    status = pw.CharField(max_length=20, default="received", index=True)
+    decision_note = pw.TextField(default="")
+    dialogue = pw.ForeignKeyField(Dialogue, null=True, backref="proposals", on_delete="SET NULL")
+    created_at = pw.DateTimeField(default=now)
+
+
+class Appraisal(BaseModel):
+    """One appraising body's opinion on a proposal (Ban Dân vận Tỉnh ủy, Ủy ban MTTQ tỉnh)."""
+
+    proposal = pw.ForeignKeyField(Proposal, backref="appraisals", on_delete="CASCADE")
+    body = pw.ForeignKeyField(Agency, backref="+", on_delete="RESTRICT")
+    opinion = pw.TextField()
+    agrees = pw.BooleanField(default=True)
+    at = pw.DateField(default=today)
+
+
+# ---------------------------------------------------------------- reports and audit
+
+REPORT_KINDS = {"midyear": "Báo cáo 6 tháng", "annual": "Báo cáo năm"}
+
+
+class Report(Versioned):
+    plan = pw.ForeignKeyField(Plan, backref="reports", on_delete="CASCADE")
+    kind = pw.CharField(max_length=20)
+    cutoff = pw.DateField()
+    narrative_md = pw.TextField(default="")
+    figures_json = pw.TextField(default="")  # frozen on approval
+    status = pw.CharField(max_length=20, default="draft")
+    approved_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    approved_at = pw.DateTimeField(null=True)
+    created_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("plan", "kind"), True),)
+
+
+class Attachment(BaseModel):
+    object_type = pw.CharField(max_length=30)
+    object_id = pw.IntegerField()
+    filename = pw.CharField(max_length=255)
+    stored_name = pw.CharField(max_length=80, unique=True)
+    content_type = pw.CharField(max_length=80)
+    size = pw.IntegerField()
+    uploaded_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    at = pw.DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("object_type", "object_id"), False),)
+
+
+# Values never written to the audit log in clear (the law protects a denouncer's identity).
+CONFIDENTIAL_FIELDS = {"submitter_name", "submitter_contact", "password_hash", "search_identity"}
+MASK = "[bảo mật]"
+
+
+class AuditLog(BaseModel):
+    at = pw.DateTimeField(default=now, index=True)
+    user = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    action = pw.CharField(max_length=40)
+    object_type = pw.CharField(max_length=30, index=True)
+    object_id = pw.IntegerField(null=True)
+    summary = pw.CharField(max_length=300, default="")
+    changes = pw.TextField(default="")  # JSON {field: [old, new]}
+
+    @property
+    def change_list(self):
+        return sorted(json.loads(self.changes).items()) if self.changes else []
+
+
+def _plain(value):
+    if isinstance(value, pw.Model):
+        return value.id
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def audit(user, action, obj=None, changes=None, summary="", object_type=None):
+    """Write one audit row; confidential values are masked before they are stored."""
+    clean = {}
+    for name, (old, new) in (changes or {}).items():
+        if name in CONFIDENTIAL_FIELDS:
+            old, new = (MASK if old else ""), (MASK if new else "")
+        clean[name] = [_plain(old), _plain(new)]
+    return AuditLog.create(
+        user=user.id if user is not None else None, action=action,
+        object_type=object_type or (obj._meta.table_name if obj is not None else ""),
+        object_id=obj.id if obj is not None else None, summary=summary[:300],
+        changes=json.dumps(clean, ensure_ascii=False, sort_keys=True) if clean else "")
+
+
+def save_versioned(obj, expected_version, user, changes, action="update", summary=""):
+    """Apply `changes` to `obj` if nobody saved it since `expected_version`; audit it.
+
+    Runs in one transaction. Raises ConflictError carrying the stored record otherwise.
+    """
+    model = type(obj)
+    fields = model._meta.fields
+    with db.atomic():
+        current = model.get_by_id(obj.id)
+        if current.version != int(expected_version):
+            raise ConflictError(current)
+        diff = {}
+        for name, value in changes.items():
+            old = current.__data__.get(name)
+            new = value.id if isinstance(value, pw.Model) else value
+            if old != new:
+                diff[name] = (old, new)
+            setattr(current, name, value)
+        if not diff:
+            return current
+        written = set(changes) | {"version"}
+        current.version += 1
+        if "updated_at" in fields:
+            current.updated_at = now()
+            written.add("updated_at")
+        if hasattr(current, "refresh_search"):
+            current.refresh_search()
+            written |= {"search_text", "search_identity"}
+        query = model.update({fields[n]: current.__data__.get(n) for n in written})
+        rows = query.where(model.id == obj.id, model.version == int(expected_version)).execute()
+        if rows != 1:
+            raise ConflictError(model.get_by_id(obj.id))
+        audit(user, action, current, diff, summary)
+        return current
+
+
+def record_transition(obj, user, from_status, to_status, note="", at=None):
+    """One entry of the object's status history (who, when, note); returns it."""
+    return StatusChange.create(object_type=obj._meta.table_name, object_id=obj.id, from_status=from_status,
+                               to_status=to_status, user=user.id if user else None, note=note, at=at or now())
+
+
+MODELS = [Unit, Agency, User, Field, Setting, Holiday, Plan, Dialogue, DialogueField, DialogueAttendee,
+          Opinion, StatusChange, ConclusionNotice, Conclusion, ConclusionOpinion, FollowUp, Proposal,
+          Appraisal, Report, Attachment, AuditLog]
+
+
+def next_opinion_code(year):
+    """The next register number of a year: YK-2022-0001, YK-2022-0002, …"""
+    prefix = "YK-%d-" % year
+    last = (Opinion.select(Opinion.code).where(Opinion.code.startswith(prefix))
+            .order_by(Opinion.code.desc()).first())
+    number = int(last.code[len(prefix):]) + 1 if last else 1
+    return "%s%04d" % (prefix, number)
+
+
+def create_opinion(user, **values):
+    """Record a new opinion with its register number, first history entry and audit row."""
+    with db.atomic():
+        received = values.get("received_on") or today()
+        opinion = Opinion(code=next_opinion_code(received.year), created_by=user.id if user else None, **values)
+        opinion.save()
+        record_transition(opinion, user, "", opinion.status, "Tiếp nhận")
+        audit(user, "create", opinion, {k: (None, v) for k, v in values.items()},
+              summary="Tiếp nhận ý kiến %s" % opinion.code)
+        return opinion

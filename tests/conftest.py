@@ -1,0 +1,134 @@
+"""Fixtures: an app on a throw-away copy of the demo database, clients signed in per role."""
+import re
+import shutil
+
+import pytest
+from playhouse.db_url import connect
+
+import models
+from app import create_app, open_database
+
+FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+PASSWORD = "doithoai-demo"
+ROLES = ("specialist", "unit_head", "coordinator", "leader", "chief", "admin")
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def demo_db_file(tmp_path_factory):
+    """The migrated schema with the demo data, built once per test session."""
+    import demo
+    from migrations import run_migrations
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    database = connect("sqlite:///%s" % path, pragmas={"foreign_keys": 1})
+    models.db.initialize(database)
+    with database:
+        run_migrations(database)
+        demo.load(password_params=FAST_HASH)
+    database.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _shared_app(tmp_path_factory):
+    """One Flask app for the session (its compiled templates are reused); tests swap its database."""
+    placeholder = tmp_path_factory.mktemp("app") / "unused.db"
+    return create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": "sqlite:///%s" % placeholder,
+        "PASSWORD_HASH": FAST_HASH,
+    })
+
+
+@pytest.fixture
+def app(_shared_app, demo_db_file, tmp_path):
+    """The app on a fresh copy of the demo database; config changes are undone after the test."""
+    path = tmp_path / "test.db"
+    shutil.copy(demo_db_file, path)
+    url = "sqlite:///%s" % path
+    models.db.initialize(open_database(url))
+    saved = dict(_shared_app.config)
+    _shared_app.config["DATABASE_URL"] = url
+    yield _shared_app
+    _shared_app.config.clear()
+    _shared_app.config.update(saved)
+    if not models.db.is_closed():
+        models.db.close()
+
+
+class StaffClient:
+    """A test client that knows its CSRF token and can sign in as a demo role."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def refresh_token(self, url="/dang-nhap"):
+        html = self.client.get(url).get_data(as_text=True)
+        match = _TOKEN.search(html)
+        self.token = match.group(1) or match.group(2)
+        return self.token
+
+    def login(self, username, password=PASSWORD):
+        self.refresh_token()
+        response = self.client.post("/dang-nhap", data={"username": username, "password": password,
+                                                        "csrf_token": self.token})
+        if response.status_code == 303:
+            self.refresh_token("/")
+        return response
+
+    def logout(self):
+        return self.client.post("/dang-xuat", data={"csrf_token": self.token})
+
+    def post_form(self, url, data=None, htmx=False, **kwargs):
+        """POST with the CSRF token; htmx=True sends it as htmx does (header) with HX-Request."""
+        data = dict(data or {})
+        headers = dict(kwargs.pop("headers", {}))
+        if htmx:
+            headers.update({"HX-Request": "true", "X-CSRFToken": self.token})
+        else:
+            data.setdefault("csrf_token", self.token)
+        return self.client.post(url, data=data, headers=headers, **kwargs)
+
+    def hx_get(self, url, **kwargs):
+        headers = dict(kwargs.pop("headers", {}))
+        headers["HX-Request"] = "true"
+        return self.client.get(url, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return StaffClient(app.test_client())
+
+
+@pytest.fixture
+def login(app):
+    """login("coordinator") → a StaffClient signed in with that demo account."""
+    def _login(username):
+        c = StaffClient(app.test_client())
+        response = c.login(username)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return c
+    return _login
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """The app's database, connected, for direct queries in a test."""
+    models.db.connect(reuse_if_open=True)
+    yield models.db
+    if not models.db.is_closed():
+        models.db.close()
+
+
+def user(username):
+    return models.User.get(models.User.username == username)

@@ -1,0 +1,28 @@
+"""Jinja filters and globals: Vietnamese dates, Markdown, labels."""
+from markupsafe import Markup
+
+import models
+from views.common import render_markdown, url_with
+
+
+def date_vn(value):
+    """dd/mm/yyyy."""
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def datetime_vn(value):
+    """dd/mm/yyyy HH:MM."""
+    return value.strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def register(app):
+    app.jinja_env.filters["date_vn"] = date_vn
+    app.jinja_env.filters["datetime_vn"] = datetime_vn
+    app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
+    app.jinja_env.globals.update(
+        url_with=url_with, today=models.today,
+        ROLES=models.ROLES, OPINION_STATUSES=models.OPINION_STATUSES, OPINION_KINDS=models.OPINION_KINDS,
+        CHANNELS=models.CHANNELS, AUDIENCES=models.AUDIENCES, DIALOGUE_KINDS=models.DIALOGUE_KINDS,
+        DIALOGUE_STATUSES=models.DIALOGUE_STATUSES, OCCASIONS=models.OCCASIONS,
+        UNIT_KINDS=models.UNIT_KINDS,
+    )
