@@ -392,6 +392,12 @@ class Opinion(Versioned):
     created_at = pw.DateTimeField(default=now, index=True)
     updated_at = pw.DateTimeField(default=now)
 
+    class Meta:
+        indexes = (
+            (("status", "deadline"), False),  # overdue items
+            (("assigned_unit", "status", "deadline"), False),  # a unit's open and overdue items
+        )
+
     def __str__(self):
         return self.code
 
@@ -549,9 +555,20 @@ class Opinion(Versioned):
         """Rows holding every word of `text` (folded) in their text, or in the identity the user may search."""
         query = query if query is not None else cls.select()
         identity_ok = cls.identity_searchable_by(user)
-        for word in fold(text).split():
-            query = query.where(cls.search_text.contains(word)
-                                | (identity_ok & cls.search_identity.contains(word)))
+        words = fold(text).split()
+        # The trigram index answers words of three letters or more; shorter ones use LIKE.
+        indexed = [w for w in words if len(w) >= 3] if uses_search_index() else []
+        if indexed:
+            terms = " AND ".join('"%s"' % w.replace('"', '""') for w in indexed)
+            in_text = cls.id.in_(pw.SQL("(SELECT rowid FROM opinion_fts WHERE opinion_fts MATCH ?)",
+                                        ("{search_text}: (%s)" % terms,)))
+            in_either = cls.id.in_(pw.SQL("(SELECT rowid FROM opinion_fts WHERE opinion_fts MATCH ?)",
+                                          ("{search_text search_identity}: (%s)" % terms,)))
+            query = query.where(in_text | (identity_ok & in_either))
+        for word in words:
+            if word not in indexed:
+                query = query.where(cls.search_text.contains(word)
+                                    | (identity_ok & cls.search_identity.contains(word)))
         return query
 
     @classmethod
@@ -839,6 +856,38 @@ def record_transition(obj, user, from_status, to_status, note="", at=None):
 MODELS = [Unit, Agency, User, Field, Setting, Holiday, Plan, Dialogue, DialogueField, DialogueAttendee,
           Opinion, StatusChange, ConclusionNotice, Conclusion, ConclusionOpinion, FollowUp, Proposal,
           Appraisal, Report, Attachment, AuditLog]
+
+
+SEARCH_INDEX_SQL = (
+    # SQLite: an FTS5 trigram index over the folded columns, kept in step by triggers, so that
+    # LIKE '%word%' on them is answered from the index (PostgreSQL will use pg_trgm instead).
+    "CREATE VIRTUAL TABLE IF NOT EXISTS opinion_fts USING fts5(search_text, search_identity, "
+    "content='opinion', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS opinion_fts_insert AFTER INSERT ON opinion BEGIN "
+    "INSERT INTO opinion_fts(rowid, search_text, search_identity) "
+    "VALUES (new.id, new.search_text, new.search_identity); END",
+    "CREATE TRIGGER IF NOT EXISTS opinion_fts_delete AFTER DELETE ON opinion BEGIN "
+    "INSERT INTO opinion_fts(opinion_fts, rowid, search_text, search_identity) "
+    "VALUES ('delete', old.id, old.search_text, old.search_identity); END",
+    "CREATE TRIGGER IF NOT EXISTS opinion_fts_update AFTER UPDATE OF search_text, search_identity ON opinion "
+    "BEGIN INSERT INTO opinion_fts(opinion_fts, rowid, search_text, search_identity) "
+    "VALUES ('delete', old.id, old.search_text, old.search_identity); "
+    "INSERT INTO opinion_fts(rowid, search_text, search_identity) "
+    "VALUES (new.id, new.search_text, new.search_identity); END",
+    "INSERT INTO opinion_fts(opinion_fts) VALUES ('rebuild')",
+)
+
+
+def uses_search_index(database=None):
+    database = database or db.obj
+    return isinstance(database, pw.SqliteDatabase)
+
+
+def install_search_index(database):
+    """Create the search index where the database has one (SQLite FTS5); a no-op elsewhere."""
+    if uses_search_index(database):
+        for statement in SEARCH_INDEX_SQL:
+            database.execute_sql(statement)
 
 
 def next_opinion_code(year):

@@ -121,10 +121,11 @@ def main():
     fresh = not path.exists()
     app = create_app({"DATABASE_URL": "sqlite:///%s" % path, "SECRET_KEY": "bench", "PASSWORD_HASH": FAST_HASH,
                       "WTF_CSRF_ENABLED": False})
+    with models.db:
+        run_migrations(models.db)  # also upgrades a database kept from an earlier run
     if fresh:
         t0 = time.perf_counter()
         with models.db:
-            run_migrations(models.db)
             fill(args.opinions, args.dialogues)
         print("filled %d opinions, %d dialogues in %.1f s" % (args.opinions, args.dialogues, time.perf_counter() - t0))
     pages = [
