@@ -41,6 +41,10 @@ def fill(opinions, dialogues, seed=7):
         models.User.create(username="coordinator", full_name="Điều Phối", role="coordinator", password_hash=pw)
         models.User.create(username="specialist", full_name="Chuyên Viên", role="specialist", unit=units[0],
                            password_hash=pw)
+        staff = {unit.id: [models.User.create(username="cv%d_%d" % (unit.id, k), full_name="Chuyên viên %d" % k,
+                                              role="specialist", unit=unit, password_hash=pw) for k in range(4)]
+                 for unit in units}
+        staff[units[0].id].append(models.User.get(models.User.username == "specialist"))
         plan = models.Plan.create(year=2026, title="Kế hoạch 2026", midyear_report_due=dt.date(2026, 6, 14),
                                   annual_report_due=dt.date(2026, 11, 24))
     start = dt.datetime(2022, 1, 3, 8, 0)
@@ -63,13 +67,16 @@ def fill(opinions, dialogues, seed=7):
         received = dt.date(2022, 1, 1) + dt.timedelta(days=rng.randrange(1790))
         content = "%s %s (hồ sơ %d)" % (rng.choice(VERBS), rng.choice(SUBJECTS), i)
         name, contact = rng.choice(NAMES), "09%08d" % rng.randrange(10 ** 8)
+        status = rng.choice(statuses)
+        unit = rng.choice(units)
+        assignee = rng.choice(staff[unit.id]).id if status != "received" else None
         code = "YK-%d-%06d" % (received.year, i)
         rows.append({"code": code, "kind": rng.choice(list(models.OPINION_KINDS)), "channel": "dialogue",
                      "audience": rng.choice(list(models.AUDIENCES)), "submitter_name": name,
                      "submitter_contact": contact, "content": content, "field": rng.choice(fields).id,
                      "dialogue": rng.choice(dialogue_ids), "received_on": received,
-                     "assigned_unit": rng.choice(units).id, "deadline": received + dt.timedelta(days=30),
-                     "status": rng.choice(statuses), "search_text": fold(code + " " + content),
+                     "assigned_unit": unit.id, "assigned_to": assignee,
+                     "deadline": received + dt.timedelta(days=30), "status": status, "search_text": fold(code + " " + content),
                      "search_identity": fold(name + " " + contact), "version": 1,
                      "created_at": dt.datetime.combine(received, dt.time(9)),
                      "updated_at": dt.datetime.combine(received, dt.time(9)),

@@ -55,6 +55,8 @@ def app(_shared_app, demo_db_file, tmp_path):
     _shared_app.config.update(saved)
     if not models.db.is_closed():
         models.db.close()
+    if hasattr(models.db.obj, "close_all"):
+        models.db.obj.close_all()  # the pool's idle connections to this test's file
 
 
 class StaffClient:

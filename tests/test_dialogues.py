@@ -634,3 +634,14 @@ def test_fast_entry_roles(login, db, role, status):
     if role != "admin":
         has_form = soup(c.get("/doi-thoai/%d" % dialogue.id)).find("form", id="fast-entry") is not None
         assert has_form == (status == 303)
+
+
+@pytest.mark.parametrize("role", ["specialist", "unit_head"])
+def test_unit_staff_keep_seeing_what_they_recorded(login, db, role):
+    dialogue = make_dialogue()
+    c = login(role)
+    assert c.post_form("/doi-thoai/%d/y-kien" % dialogue.id, ENTRY).status_code == 303
+    [opinion] = entries(dialogue)
+    assert opinion.assigned_unit_id == user(role).unit_id
+    assert opinion.code in c.get("/doi-thoai/%d" % dialogue.id).get_data(as_text=True)
+    assert c.get("/y-kien/%d" % opinion.id).status_code == 200

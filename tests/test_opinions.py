@@ -726,3 +726,20 @@ def test_followup_validation(login, db, data, input_id, message):
     assert hx.status_code == 200 and soup(hx).find("li") is None
     assert message in error_beside(hx, input_id)
     assert not FollowUp.select().where(FollowUp.opinion == o.id).exists()
+
+
+def test_a_large_register_is_counted_up_to_a_limit_and_still_pages_on(app, login, db):
+    c = login("coordinator")
+    total = count_line(c.get("/y-kien/"))[2]  # counted exactly under the default limit
+    app.config["REGISTER_COUNT_LIMIT"] = 30
+    app.config["PER_PAGE"] = 25
+    assert total > 55
+    first = c.get("/y-kien/")
+    assert "Hiển thị 1–25 trên hơn 30 ý kiến" in text(first)
+    third = c.get("/y-kien/?page=3")
+    assert len(codes(third)) == total - 50
+    assert 'rel="next"' not in third.get_data(as_text=True)
+    second = c.get("/y-kien/?page=2")
+    assert 'rel="next"' in second.get_data(as_text=True)
+    seen = codes(first) + codes(second) + codes(third)
+    assert len(seen) == len(set(seen)) == total

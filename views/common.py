@@ -26,14 +26,35 @@ def render_markdown(text):
 
 
 class Page:
-    """One page of a query: items plus what the pager needs. Two queries: count and page."""
+    """One page of a query: items plus what the pager needs. Two queries: count and page.
 
-    def __init__(self, query, page, per_page):
-        self.total = query.count()
+    With `count_limit`, counting stops there (a register of 100,000 rows is not counted row by row
+    on every keystroke): `total_is_capped` says so, and the pager offers the next page while the
+    page query finds more rows.
+    """
+
+    def __init__(self, query, page, per_page, count_limit=None):
         self.per_page = per_page
-        self.pages = max(1, math.ceil(self.total / per_page))
-        self.page = min(max(1, page), self.pages)
-        self.items = list(query.paginate(self.page, per_page))
+        page = max(1, page)
+        if count_limit:
+            self.total = query.clone().order_by().limit(count_limit + 1).count()
+            self.total_is_capped = self.total > count_limit
+            self.total = min(self.total, count_limit)
+        else:
+            self.total = query.count()
+            self.total_is_capped = False
+        known_pages = max(1, math.ceil(self.total / per_page))
+        self.page = page if self.total_is_capped else min(page, known_pages)
+        if count_limit:  # one row more than a page tells whether another page follows
+            rows = list(query.limit(per_page + 1).offset((self.page - 1) * per_page))
+        else:  # `query` may also be a list sorted in Python (see views.admin.Rows)
+            rows = list(query.paginate(self.page, per_page))
+        self.more = len(rows) > per_page
+        self.items = rows[:per_page]
+        if self.total_is_capped:
+            self.pages = max(known_pages, self.page + (1 if self.more else 0))
+        else:
+            self.pages = known_pages
 
     @property
     def has_prev(self):
@@ -41,18 +62,18 @@ class Page:
 
     @property
     def has_next(self):
-        return self.page < self.pages
+        return self.more if self.total_is_capped else self.page < self.pages
 
     @property
     def first_index(self):
-        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
+        return 0 if not self.items else (self.page - 1) * self.per_page + 1
 
     @property
     def last_index(self):
-        return min(self.total, self.page * self.per_page)
+        return (self.page - 1) * self.per_page + len(self.items)
 
     def window(self, size=2):
-        """Page numbers around the current one, with None for a gap."""
+        """Page numbers around the current one, with None for a gap (and at the end when capped)."""
         shown = {1, self.pages} | set(range(self.page - size, self.page + size + 1))
         out, last = [], 0
         for n in sorted(p for p in shown if 1 <= p <= self.pages):
@@ -60,6 +81,8 @@ class Page:
                 out.append(None)
             out.append(n)
             last = n
+        if self.total_is_capped and self.more:
+            out.append(None)
         return out
 
 

@@ -349,7 +349,8 @@ def list_get():
     """The register: filters, diacritics-insensitive search, sorting and pages; htmx gets the results."""
     user = g.user
     f = _list_filters()
-    page = Page(_register_query(user, f), page_arg(), current_app.config["PER_PAGE"])
+    page = Page(_register_query(user, f), page_arg(), current_app.config["PER_PAGE"],
+                count_limit=current_app.config["REGISTER_COUNT_LIMIT"])
     ctx = {"page": page, "filters": f, "back": request.full_path.rstrip("?")}
     if wants_fragment():
         return render_template("staff/opinions/_results.html", **ctx)
@@ -397,10 +398,7 @@ def new_post():
     form = _opinion_form()
     if not form.validate():
         return render_template("staff/opinions/new.html", form=form, errors=form.first_errors()), 422
-    values = form.values()
-    if g.user.is_content_staff:
-        values["assigned_unit"] = g.user.unit_id
-    opinion = models.create_opinion(g.user, **values)
+    opinion = models.create_opinion(g.user, **form.values())
     flash("Đã tiếp nhận ý kiến %s." % opinion.code, "success")
     return redirect(url_for("opinions.detail_get", opinion_id=opinion.id), code=303)
 

@@ -1,6 +1,5 @@
 """Fast entry of opinions on a held dialogue's page, keyboard only, in a real Chromium;
 and the same entry as a plain form post when JavaScript is off."""
-import pytest
 from playwright.sync_api import expect
 
 import models
@@ -92,10 +91,6 @@ def test_fast_entry_refuses_a_too_short_content_and_keeps_it(page, live_server, 
     assert opinions_of(dialogue)[-1].content == "Quá ngắn — cần giải thích rõ"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "templates/staff/dialogues/_fast_entry.html: after a refused entry the form is swapped in without "
-    "autofocus, so the focus (on the submit button, which has no id) falls to <body>; a keyboard-only "
-    "recorder must Tab through the whole page again. The invalid field should get the focus."))
 def test_fast_entry_error_puts_the_focus_on_the_invalid_field(page, live_server, sign_in, db):
     dialogue = held_dialogue()
     sign_in(page, "coordinator")
