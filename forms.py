@@ -12,10 +12,34 @@ import models
 REQUIRED = "Vui lòng nhập %s."
 
 
+class VietnameseMessages:
+    """WTForms' own messages (parse errors) in Vietnamese; it ships no Vietnamese catalogue."""
+
+    MESSAGES = {
+        "Not a valid date value.": "Ngày không hợp lệ (nhập theo dạng dd/mm/yyyy).",
+        "Not a valid datetime value.": "Ngày giờ không hợp lệ.",
+        "Not a valid time value.": "Giờ không hợp lệ (giờ:phút).",
+        "Not a valid integer value.": "Vui lòng nhập một số nguyên.",
+        "Not a valid decimal value.": "Vui lòng nhập một số.",
+        "Not a valid choice.": "Lựa chọn không hợp lệ.",
+        "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
+        "Invalid email address.": "Địa chỉ thư điện tử không hợp lệ.",
+        "This field is required.": "Vui lòng nhập mục này.",
+    }
+
+    def gettext(self, string):
+        return self.MESSAGES.get(string, string)
+
+    def ngettext(self, singular, plural, n):
+        return self.gettext(singular if n == 1 else plural)
+
+
 class BaseForm(FlaskForm):
     class Meta:
         csrf = False  # CSRFProtect guards every POST already
-        locales = ("vi_VN", "vi")
+
+        def get_translations(self, form):
+            return VietnameseMessages()
 
     def first_errors(self):
         """{field name: first message}, what templates print beside each field."""

@@ -270,6 +270,8 @@ def test_chairman_dialogue_starts_as_proposed_and_slug_stays_unique(login, db):
     ({"occasion": "weekly_briefing"}, "occasion", "Chỉ đối thoại định kỳ mới gắn với hội nghị, giao ban."),
     ({"audience": "staff", "is_chairman": "y"}, "is_chairman",
      "Đối thoại của Chủ tịch UBND tỉnh chỉ dành cho đối tượng Nhân dân."),
+    ({"plan_id": "99999"}, "plan_id", "Kế hoạch không tồn tại."),
+    ({"plan_id": "abc"}, "plan_id", "Lựa chọn không hợp lệ."),
     ({"kind": "weekly"}, "kind", "Hình thức đối thoại không hợp lệ."),
     ({"field_ids": "99999"}, "field_ids", "Lĩnh vực không tồn tại."),
     ({"title": "x" * 301}, "title", "Tối đa 300 ký tự."),

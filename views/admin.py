@@ -5,11 +5,10 @@ import re
 import peewee as pw
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 import models
-from forms import REQUIRED, BaseForm
+from forms import REQUIRED, BaseForm, IdSelectField, choices
 from models import AuditLog, ConflictError, Unit, User, audit, db, save_versioned
 from vietnamese import person_sort_key, sort_key
 from views.auth import hash_password, roles_required
@@ -25,22 +24,6 @@ UNIT_NEEDED = ("specialist", "unit_head")
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-class IdField(StringField):
-    """A select whose value is the id of a record, or empty (None)."""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and valuelist[0] not in ("", "None"):
-            try:
-                self.data = int(valuelist[0])
-            except ValueError:
-                raise ValueError("Lựa chọn không hợp lệ.") from None
-
-
-def _choices(mapping):
-    return [SelectChoice(key, label) for key, label in mapping.items()]
 
 
 def _int_arg(name):
@@ -91,7 +74,7 @@ class UnitForm(BaseForm):
         Regexp(r"^[A-Za-z0-9]+$", message="Mã chỉ gồm chữ cái không dấu và chữ số, không có dấu cách.")])
     name = StringField("Tên đơn vị", filters=[_strip], validators=[
         DataRequired(REQUIRED % "tên đơn vị"), Length(max=200, message="Tên tối đa 200 ký tự.")])
-    kind = SelectField("Loại đơn vị", choices=_choices(models.UNIT_KINDS), default="content",
+    kind = SelectField("Loại đơn vị", choices=choices(models.UNIT_KINDS), default="content",
                        validate_choice=False, validators=[
                            AnyOf(list(models.UNIT_KINDS), message="Vui lòng chọn loại đơn vị trong danh sách.")])
     active = BooleanField("Đang hoạt động", default=True)
@@ -225,9 +208,9 @@ class UserForm(BaseForm):
         Regexp(r"^[a-z0-9._-]+$", message="Chỉ dùng chữ thường không dấu, chữ số và các dấu . _ -")])
     full_name = StringField("Họ và tên", filters=[_strip], validators=[
         DataRequired(REQUIRED % "họ và tên"), Length(max=120, message="Tối đa 120 ký tự.")])
-    role = SelectField("Vai trò", choices=_choices(models.ROLES), default="specialist", validate_choice=False,
+    role = SelectField("Vai trò", choices=choices(models.ROLES), default="specialist", validate_choice=False,
                        validators=[AnyOf(list(models.ROLES), message="Vui lòng chọn vai trò trong danh sách.")])
-    unit_id = IdField("Đơn vị")
+    unit_id = IdSelectField("Đơn vị")
     email = StringField("Thư điện tử", filters=[_strip], validators=[
         Optional(), Length(max=200, message="Tối đa 200 ký tự."), _email])
     title = StringField("Chức vụ", filters=[_strip], validators=[Length(max=120, message="Tối đa 120 ký tự.")])
@@ -557,7 +540,7 @@ def _day(form, field):
 
 
 class AuditFilterForm(BaseForm):
-    user = IdField("Người thực hiện")
+    user = IdSelectField("Người thực hiện")
     object_type = StringField("Loại hồ sơ", filters=[_strip])
     action = StringField("Thao tác", filters=[_strip])
     date_from = StringField("Từ ngày", filters=[_strip], validators=[_day])

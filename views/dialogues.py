@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from forms import BaseForm, OpinionForm
+from forms import BaseForm, IdSelectField, OpinionForm
 from models import (
     AUDIENCES,
     DIALOGUE_KINDS,
@@ -67,12 +67,6 @@ def options(pairs):
     return [SelectChoice(value, label) for value, label in (pairs.items() if isinstance(pairs, dict) else pairs)]
 
 
-def _coerce_id(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
 def _valid_version(form, field):
     if not str(field.data or "").isdigit():
         raise ValidationError("Thiếu số phiên bản của hồ sơ; vui lòng tải lại trang.")
@@ -90,8 +84,7 @@ class DialogueForm(BaseForm):
     occasion = SelectField("Gắn với hội nghị, giao ban (đối thoại định kỳ)", choices=options(OCCASIONS),
                            default="", invalid_choice_message="Hội nghị, giao ban không hợp lệ.")
     is_chairman = BooleanField("Đối thoại của Chủ tịch UBND tỉnh với Nhân dân")
-    plan_id = SelectField("Thuộc kế hoạch", coerce=_coerce_id, invalid_value_message="Kế hoạch không hợp lệ.",
-                          invalid_choice_message="Kế hoạch không tồn tại.")
+    plan_id = IdSelectField("Thuộc kế hoạch")
     field_ids = SelectMultipleField("Lĩnh vực", coerce=int, invalid_value_message="Lĩnh vực không hợp lệ.",
                                     invalid_choice_message="Lĩnh vực không tồn tại.")
     starts_on = DateField("Ngày bắt đầu", validators=[InputRequired("Vui lòng nhập ngày bắt đầu.")],
@@ -140,6 +133,8 @@ class DialogueForm(BaseForm):
             raise ValidationError("Đối thoại của Chủ tịch UBND tỉnh chỉ dành cho đối tượng Nhân dân.")
 
     def validate_plan_id(self, field):
+        if field.data is not None and field.data not in self.plan_years:
+            raise ValidationError("Kế hoạch không tồn tại.")
         year = self.plan_years.get(field.data)
         if year and self.starts_on.data and self.starts_on.data.year != year:
             raise ValidationError("Thời gian đối thoại phải thuộc năm của kế hoạch (%d)." % year)

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Stop
 from wtforms.widgets import HiddenInput
 
 import models
-from forms import BaseForm, OpinionForm
+from forms import BaseForm, IdSelectField, OpinionForm
 from models import (
     FOLLOWUP_KINDS,
     NOTE_REQUIRED,
@@ -44,29 +44,6 @@ DIALOGUE_CHOICES = 100  # the most recent dialogues offered in selects
 
 # ---------------------------------------------------------------- forms
 
-class _Vietnamese:
-    """WTForms' own messages (parse errors) in Vietnamese; it ships no Vietnamese catalogue."""
-
-    MESSAGES = {
-        "Not a valid date value.": "Ngày không hợp lệ (nhập theo dạng dd/mm/yyyy).",
-        "Not a valid integer value.": "Vui lòng nhập một số nguyên.",
-        "Not a valid choice.": "Lựa chọn không hợp lệ.",
-        "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
-    }
-
-    def gettext(self, string):
-        return self.MESSAGES.get(string, string)
-
-    def ngettext(self, singular, plural, n):
-        return self.gettext(singular if n == 1 else plural)
-
-
-def _coerce_id(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
 def _required_date(message):
     """Like InputRequired, but its message replaces the parse error of an empty date."""
     def check(form, field):
@@ -79,10 +56,6 @@ def _required_date(message):
 class ActionForm(BaseForm):
     """A form on an opinion's page; `version` is the one the user saw (conflict detection)."""
 
-    class Meta:
-        def get_translations(self, form):
-            return _Vietnamese()
-
     version = IntegerField(widget=HiddenInput(), validators=[DataRequired("Thiếu phiên bản hồ sơ.")])
 
     def __init__(self, *args, user=None, opinion=None, **kwargs):
@@ -91,8 +64,8 @@ class ActionForm(BaseForm):
 
 
 class AssignForm(ActionForm):
-    unit_id = SelectField("Đơn vị xử lý", coerce=_coerce_id, validate_choice=False)
-    assigned_to_id = SelectField("Chuyên viên xử lý", coerce=_coerce_id, validate_choice=False)
+    unit_id = IdSelectField("Đơn vị xử lý")
+    assigned_to_id = IdSelectField("Chuyên viên xử lý")
     deadline = DateField("Hạn xử lý", format=["%Y-%m-%d", "%d/%m/%Y"],
                          validators=[_required_date("Vui lòng nhập hạn xử lý.")])
 
@@ -144,10 +117,6 @@ class StatusForm(ActionForm):
 
 
 class FollowUpForm(BaseForm):
-    class Meta:
-        def get_translations(self, form):
-            return _Vietnamese()
-
     kind = SelectField("Loại", choices=[SelectChoice(k, v) for k, v in FOLLOWUP_KINDS.items()], default="progress")
     note = TextAreaField("Nội dung", validators=[DataRequired("Vui lòng nhập nội dung theo dõi."),
                                                  Length(max=2000, message="Tối đa 2.000 ký tự.")])
@@ -360,17 +329,9 @@ def list_get():
     return render_template("staff/opinions/list.html", **ctx)
 
 
-class NewOpinionForm(OpinionForm):
-    """forms.OpinionForm with WTForms' own messages (an unreadable date) in Vietnamese."""
-
-    class Meta:
-        def get_translations(self, form):
-            return _Vietnamese()
-
-
 def _opinion_form(formdata=None, dialogue_id=None):
     """The new-opinion form with its fields and recent dialogues (plus the chosen one) from the database."""
-    form = NewOpinionForm(formdata=formdata) if formdata is not None else NewOpinionForm()
+    form = OpinionForm(formdata=formdata) if formdata is not None else OpinionForm()
     if dialogue_id is not None:
         form.dialogue_id.data = dialogue_id
     form.field_id.choices = [SelectChoice("", "— Chưa xác định —")] + [
