@@ -34,7 +34,7 @@ def _secret_key(instance_path):
 
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal",
-                  "cache_size": -32000, "mmap_size": 256 * 1024 * 1024}
+                  "cache_size": -64000, "mmap_size": 256 * 1024 * 1024, "temp_store": "memory"}
 
 
 def open_database(url):
@@ -91,7 +91,7 @@ def create_app(config=None):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if g.get("user") is not None:
+        if g.get("user") is not None and request.endpoint != "static":
             # Staff pages hold personal data: never keep them in a shared browser's cache.
             response.headers["Cache-Control"] = "no-store"
         response.vary.add("HX-Request")

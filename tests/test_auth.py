@@ -121,3 +121,10 @@ def test_unknown_page_gives_vietnamese_404(login):
     response = c.get("/khong-co")
     assert response.status_code == 404
     assert "Không tìm thấy trang" in response.get_data(as_text=True)
+
+
+def test_static_files_stay_cacheable_for_signed_in_staff(login):
+    c = login("coordinator")
+    response = c.get("/static/css/app.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
