@@ -126,6 +126,8 @@ def create_app(config=None):
     app.register_blueprint(dialogues_bp)
     from views.admin import bp as admin_bp
     app.register_blueprint(admin_bp)
+    from views.holidays import bp as holidays_bp
+    app.register_blueprint(holidays_bp)
 
     register_commands(app)
     return app

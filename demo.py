@@ -10,6 +10,7 @@ import random
 import re
 from pathlib import Path
 
+import deadlines
 import models
 from vietnamese import fold
 
@@ -1036,6 +1037,9 @@ class _Loader:
     def run(self):
         self.organisation()
         self.make_plans()
+        holidays = []
+        for year in sorted({2022, self.today.year, self.today.year + 1}):
+            holidays += deadlines.seed_official_holidays(year)  # the official days off, from the package
         slugs = set()
         for spec in DIALOGUES:
             self.dialogue(spec, slugs)
@@ -1058,6 +1062,7 @@ class _Loader:
         self.followups()
         return {
             "đơn vị": len(self.units), "cơ quan": len(self.agencies), "lĩnh vực": len(self.fields),
+            "ngày nghỉ": len(holidays),
             "tài khoản": len(self.users), "kế hoạch": len(self.plans), "đối thoại": len(self.dialogues),
             "ý kiến": len(self.opinions), "thông báo kết luận": models.ConclusionNotice.select().count(),
             "kết luận": models.Conclusion.select().count(), "đề xuất": len(PROPOSALS), "thẩm định": appraisals,

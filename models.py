@@ -141,6 +141,9 @@ class Setting(BaseModel):
         return row.value if row else default
 
 
+HOLIDAY_KINDS = {"holiday": "Ngày nghỉ lễ, tết", "workday": "Ngày làm bù"}
+
+
 class Holiday(Versioned):
     day = pw.DateField(unique=True)
     name = pw.CharField(max_length=120)

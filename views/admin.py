@@ -464,7 +464,7 @@ OBJECT_LABELS = {
     "user": "Tài khoản",
     "agency": "Cơ quan",
     "field": "Lĩnh vực",
-    "holiday": "Ngày nghỉ",
+    "holiday": "Ngày nghỉ, ngày làm bù",
     "setting": "Thiết lập",
     "attachment": "Tệp đính kèm",
 }
@@ -500,7 +500,7 @@ VALUE_LABELS = {  # (object type or None for any, field) → labels of stored co
     ("conclusion_notice", "status"): models.NOTICE_STATUSES, ("conclusion", "status"): models.CONCLUSION_STATUSES,
     ("proposal", "status"): models.PROPOSAL_STATUSES, ("unit", "kind"): models.UNIT_KINDS,
     ("agency", "kind"): models.AGENCY_KINDS, ("follow_up", "kind"): models.FOLLOWUP_KINDS,
-    ("report", "kind"): models.REPORT_KINDS,
+    ("report", "kind"): models.REPORT_KINDS, ("holiday", "kind"): models.HOLIDAY_KINDS,
     (None, "role"): models.ROLES, (None, "channel"): models.CHANNELS, (None, "audience"): models.AUDIENCES,
     (None, "occasion"): models.OCCASIONS,
 }
