@@ -743,3 +743,21 @@ def test_a_large_register_is_counted_up_to_a_limit_and_still_pages_on(app, login
     assert 'rel="next"' in second.get_data(as_text=True)
     seen = codes(first) + codes(second) + codes(third)
     assert len(seen) == len(set(seen)) == total
+
+
+def test_deadline_flags_in_the_register_and_on_the_page(login, db):
+    import deadlines
+    today = models.today()
+    calendar = deadlines.Calendar.load()
+    soon = Opinion.select().where(Opinion.status.in_(models.OPEN_STATUSES)).order_by(Opinion.id).first()
+    late = Opinion.select().where(Opinion.status.in_(models.OPEN_STATUSES), Opinion.id != soon.id).first()
+    Opinion.update(deadline=deadlines.working_days_after(today, 2, calendar=calendar)).where(
+        Opinion.id == soon.id).execute()
+    Opinion.update(deadline=today - dt.timedelta(days=40)).where(Opinion.id == late.id).execute()
+    c = login("coordinator")
+    assert "sắp đến hạn" in text(c.get("/y-kien/%d" % soon.id))
+    assert "quá hạn nghiêm trọng" in text(c.get("/y-kien/%d" % late.id))
+    register = soup(c.get("/y-kien/?q=" + late.code))
+    rows = {row.find("td").get_text(strip=True): row.get_text(" ", strip=True)
+            for row in register.select("table.register tbody tr")}
+    assert "quá hạn nghiêm trọng" in rows[late.code]

@@ -1,6 +1,7 @@
 """Jinja filters and globals: Vietnamese dates, Markdown, labels."""
 from markupsafe import Markup
 
+import deadlines
 import models
 from views.common import render_markdown, url_with
 
@@ -15,6 +16,11 @@ def datetime_vn(value):
     return value.strftime("%d/%m/%Y %H:%M") if value else ""
 
 
+def deadline_flag(deadline, closed=False):
+    """None, "due_soon", "overdue" or "severe" for a deadline today (one calendar query per request)."""
+    return deadlines.deadline_flag(deadline, models.today(), closed=closed, calendar=deadlines.current_calendar())
+
+
 def register(app):
     app.jinja_env.filters["date_vn"] = date_vn
     app.jinja_env.filters["datetime_vn"] = datetime_vn
@@ -25,4 +31,6 @@ def register(app):
         CHANNELS=models.CHANNELS, AUDIENCES=models.AUDIENCES, DIALOGUE_KINDS=models.DIALOGUE_KINDS,
         DIALOGUE_STATUSES=models.DIALOGUE_STATUSES, OCCASIONS=models.OCCASIONS,
         UNIT_KINDS=models.UNIT_KINDS,
+        deadline_flag=deadline_flag, DEADLINE_FLAG_LABELS=deadlines.FLAG_LABELS,
+        DEADLINE_FLAG_CLASSES=deadlines.FLAG_CLASSES,
     )
