@@ -67,6 +67,7 @@ def create_app(config=None):
         REGISTER_COUNT_LIMIT=1000,  # the register counts matches up to this, then says "hơn 1.000"
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         DEMO_TODAY=os.environ.get("DEMO_TODAY"),
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000/"),
     )
     if config:
         app.config.update(config)
@@ -128,6 +129,8 @@ def create_app(config=None):
     app.register_blueprint(admin_bp)
     from views.holidays import bp as holidays_bp
     app.register_blueprint(holidays_bp)
+    from views.public import register_preview
+    register_preview(app)  # the public pages, live under /xem-truoc/ behind login
 
     register_commands(app)
     return app

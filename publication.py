@@ -1,0 +1,596 @@
+"""The one gate of the public site "Dân biết": what may be published, as plain records with no personal data.
+
+Every public page, feed and data file reads only the functions below; they apply the privacy rule
+of DESIGN.md in one place:
+
+- dialogues that are scheduled or later (postponed ones too, shown as postponed) and marked public,
+  whose title, place and chair pass `personal_data_problems`;
+- conclusions of a signed notice still in force (not replaced by a signed correction), marked
+  public, whose public summary is not empty and passes `personal_data_problems`, and that are
+  closed, or in progress and explicitly publishable, or were once closed (a reopened conclusion
+  stays at its URL with its status back to in progress);
+- plans marked public; aggregate counts over all records.
+
+Records are frozen dataclasses holding plain values (never Peewee models), listed in a stable
+order (ids ascending unless another order is stated), so that two builds give the same bytes.
+Inside `build_cache()` each result is computed once (a build reads one snapshot); outside it,
+every call reads the database afresh (the live preview is always current).
+"""
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import re
+import unicodedata
+from pathlib import Path
+
+import peewee as pw
+import phonenumbers
+
+from models import (
+    AUDIENCES,
+    CONCLUSION_CLOSED,
+    CONCLUSION_STATUSES,
+    DIALOGUE_KINDS,
+    DIALOGUE_STATUSES,
+    OPINION_STATUSES,
+    Conclusion,
+    ConclusionNotice,
+    Dialogue,
+    DialogueField,
+    Field,
+    Opinion,
+    Plan,
+    StatusChange,
+    Unit,
+    today,
+)
+from views.common import render_markdown
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+PUBLIC_DIALOGUE_STATUSES = ("scheduled", "held", "concluded", "completed", "postponed")
+HELD_STATUSES = ("held", "concluded", "completed")
+
+# ---------------------------------------------------------------- records
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicField:
+    code: str
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicDialogue:
+    id: int
+    slug: str
+    title: str
+    kind: str
+    kind_label: str
+    audience: str
+    audience_label: str
+    fields: tuple  # of PublicField
+    starts_at: dt.datetime  # local time in Vietnam
+    ends_at: dt.datetime | None
+    place: str
+    chair: str
+    status: str
+    status_label: str
+    updated_at: dt.datetime
+
+    @property
+    def year(self):
+        return self.starts_at.year
+
+    @property
+    def is_held(self):
+        return self.status in HELD_STATUSES
+
+    def is_upcoming(self, on=None):
+        """Scheduled for today or later (a postponed dialogue has no date yet)."""
+        return self.status == "scheduled" and self.starts_at.date() >= (on or today())
+
+
+@dataclasses.dataclass(frozen=True)
+class TimelineEntry:
+    on: dt.date
+    status: str
+    label: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicConclusion:
+    id: int
+    summary: str
+    unit: str  # the responsible unit's name ("" when none)
+    deadline: dt.date | None
+    field: PublicField | None
+    status: str
+    status_label: str
+    timeline: tuple  # of TimelineEntry, oldest first
+    notice_number: str  # e.g. "05/TB-VP"
+    notice_date: dt.date | None
+    year: int  # the year the notice was signed
+    dialogue: PublicDialogue | None  # None when the dialogue itself is not public
+    source_label: str  # what kind of dialogue it came from, for a dialogue that is not public
+    updated_at: dt.datetime  # the latest status change
+
+    @property
+    def is_closed(self):
+        return self.status in CONCLUSION_CLOSED
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicPlan:
+    year: int
+    title: str
+    number: str
+    issued_on: dt.date | None
+    html: str  # sanitised HTML from the plan's Markdown
+    midyear_report_due: dt.date | None
+    annual_report_due: dt.date | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ContentPage:
+    name: str
+    title: str
+    description: str
+    html: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Series:
+    """One table of counts (and its chart): rows are (label, count)."""
+
+    key: str
+    title: str
+    label_heading: str
+    value_heading: str
+    rows: tuple
+
+    @property
+    def total(self):
+        return sum(value for _, value in self.rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class Statistics:
+    figures: tuple  # (label, value) key figures
+    series: tuple  # of Series
+
+
+# ---------------------------------------------------------------- build cache
+
+_cache = None
+
+
+@contextlib.contextmanager
+def build_cache():
+    """Within this block each gate function runs once per arguments (one consistent snapshot)."""
+    global _cache
+    outer = _cache
+    if outer is None:
+        _cache = {}
+    try:
+        yield
+    finally:
+        _cache = outer
+
+
+def _memo(function):
+    @functools.wraps(function)
+    def wrapper(*args):
+        if _cache is None:
+            return function(*args)
+        key = (function.__name__, *args)
+        if key not in _cache:
+            _cache[key] = function(*args)
+        return _cache[key]
+    return wrapper
+
+
+# ---------------------------------------------------------------- personal data check
+
+_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+_TWELVE_DIGITS = re.compile(r"(?<![\d.,/-])(?:\d{12}|\d{3}([ .])\d{3}\1\d{3}\1\d{3})(?![\d]|[.,/-]\d)")
+_NINE_DIGITS = re.compile(r"(?<![\d.,/-])(?:\d{9}|\d{3}([ .])\d{3}\1\d{3})(?![\d]|[.,/-]\d)")
+_ID_WORDS = re.compile(r"CMND|CMTND|CCCD|căn\s+cước|chứng\s+minh|định\s+danh|số\s+ID", re.IGNORECASE)
+_ID_WINDOW = 40  # characters between an ID word and a 9-digit number
+
+
+def _digits(text):
+    return re.sub(r"\D", "", text)
+
+
+def _looks_like_phone(raw):
+    """A number that POSSIBLE leniency found and that is written as Vietnamese phones are."""
+    digits = _digits(raw)
+    if raw.lstrip().startswith("+"):
+        return digits.startswith("84") and 10 <= len(digits) <= 12
+    return digits.startswith("0") and 10 <= len(digits) <= 11
+
+
+def personal_data_problems(text):
+    """Why `text` may not be published: phone numbers, ID numbers, e-mail addresses (Vietnamese reasons)."""
+    if not text:
+        return []
+    return list(_problems(unicodedata.normalize("NFC", text)))
+
+
+@functools.lru_cache(maxsize=65536)
+def _problems(text):
+    problems = []
+    masked = text
+
+    def mask(match):
+        nonlocal masked
+        start, end = match.span()
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+
+    for match in _EMAIL.finditer(masked):
+        problems.append("Có địa chỉ thư điện tử (%s)." % match.group())
+        mask(match)
+    for match in _TWELVE_DIGITS.finditer(masked):
+        problems.append("Có dãy 12 chữ số, có thể là số căn cước công dân (%s)." % match.group())
+        mask(match)
+    for match in _NINE_DIGITS.finditer(masked):
+        start, end = match.span()
+        around = masked[max(0, start - _ID_WINDOW):start] + " " + masked[end:end + _ID_WINDOW // 2]
+        if _ID_WORDS.search(around):
+            problems.append("Có số chứng minh nhân dân, căn cước (%s)." % match.group())
+            mask(match)
+    phones = []
+    for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
+        for match in phonenumbers.PhoneNumberMatcher(masked, "VN", leniency=leniency):
+            if leniency == phonenumbers.Leniency.POSSIBLE and not _looks_like_phone(match.raw_string):
+                continue
+            if any(match.start < end and start < match.end for start, end in phones):
+                continue
+            phones.append((match.start, match.end))
+            problems.append("Có số điện thoại (%s)." % match.raw_string)
+    return tuple(problems)
+
+
+def summary_is_publishable(text):
+    """A public summary may go public: it says something and holds no personal data."""
+    return bool((text or "").strip()) and not personal_data_problems(text)
+
+
+# ---------------------------------------------------------------- fields and dialogues
+
+
+@_memo
+def fields():
+    """Every field (lĩnh vực), in the order staff set."""
+    return [PublicField(code, name) for code, name in
+            Field.select(Field.code, Field.name).order_by(Field.position, Field.id).tuples()]
+
+
+def field(code):
+    return next((f for f in fields() if f.code == code), None)
+
+
+def dialogue_texts_are_publishable(values):
+    """The free texts of a dialogue that go public (title, place, chair) hold no personal data."""
+    return not any(personal_data_problems(values.get(name) or "") for name in ("title", "place", "chair"))
+
+
+def _public_dialogues_query():
+    return Dialogue.select().where(Dialogue.is_public == True,  # noqa: E712 (SQL, not Python)
+                                   Dialogue.status.in_(PUBLIC_DIALOGUE_STATUSES))
+
+
+def _load_dialogues(condition=None):
+    query = _public_dialogues_query()
+    if condition is not None:
+        query = query.where(condition)
+    columns = (Dialogue.id, Dialogue.slug, Dialogue.title, Dialogue.kind, Dialogue.audience, Dialogue.starts_at,
+               Dialogue.ends_at, Dialogue.place, Dialogue.chair, Dialogue.status, Dialogue.updated_at)
+    rows = [row for row in query.select(*columns).order_by(Dialogue.starts_at, Dialogue.id).dicts()
+            if dialogue_texts_are_publishable(row)]
+    if not rows:
+        return []
+    links = {}
+    ids = query.select(Dialogue.id)
+    for dialogue_id, code, name in (DialogueField.select(DialogueField.dialogue, Field.code, Field.name)
+                                    .join(Field).where(DialogueField.dialogue.in_(ids))
+                                    .order_by(Field.position, Field.id).tuples()):
+        links.setdefault(dialogue_id, []).append(PublicField(code, name))
+    return [PublicDialogue(
+        id=row["id"], slug=row["slug"], title=row["title"], kind=row["kind"],
+        kind_label=DIALOGUE_KINDS.get(row["kind"], row["kind"]), audience=row["audience"],
+        audience_label=AUDIENCES.get(row["audience"], row["audience"]), fields=tuple(links.get(row["id"], ())),
+        starts_at=row["starts_at"], ends_at=row["ends_at"], place=row["place"], chair=row["chair"],
+        status=row["status"], status_label=DIALOGUE_STATUSES.get(row["status"], row["status"]),
+        updated_at=row["updated_at"]) for row in rows]
+
+
+@_memo
+def dialogues():
+    """Every public dialogue, by start time."""
+    return _load_dialogues()
+
+
+@_memo
+def _dialogues_by_slug():
+    return {d.slug: d for d in dialogues()}
+
+
+@_memo
+def _dialogues_by_id():
+    return {d.id: d for d in dialogues()}
+
+
+def dialogue(slug):
+    """One public dialogue by its slug, or None."""
+    if _cache is not None:
+        return _dialogues_by_slug().get(slug)
+    found = _load_dialogues(Dialogue.slug == slug)
+    return found[0] if found else None
+
+
+def _dialogues_with_ids(ids):
+    if _cache is not None:
+        table = _dialogues_by_id()
+        return {i: table[i] for i in ids if i in table}
+    found = {}
+    ids = sorted(ids)
+    for start in range(0, len(ids), 500):
+        for d in _load_dialogues(Dialogue.id.in_(ids[start:start + 500])):
+            found[d.id] = d
+    return found
+
+
+def upcoming_dialogues(on=None):
+    """Public dialogues scheduled for today or later, soonest first."""
+    return [d for d in dialogues() if d.is_upcoming(on)]
+
+
+def past_dialogues(on=None):
+    """Public dialogues that are not upcoming (held, postponed, or past their date), newest first."""
+    return [d for d in reversed(dialogues()) if not d.is_upcoming(on)]
+
+
+@_memo
+def dialogue_years():
+    """Years with public dialogues, newest first."""
+    return sorted({d.year for d in dialogues()}, reverse=True)
+
+
+@_memo
+def _dialogues_by_year():
+    years = {}
+    for d in reversed(dialogues()):
+        years.setdefault(d.year, []).append(d)
+    return years
+
+
+def dialogues_in_year(year):
+    """Public dialogues of a year, newest first."""
+    return list(_dialogues_by_year().get(year, []))
+
+
+# ---------------------------------------------------------------- conclusions
+
+
+def _published_conclusions_query():
+    """Conclusions that pass every rule the database can check (the summary is checked in Python)."""
+    correction = ConclusionNotice.alias()
+    replaced = correction.select(correction.supersedes).where(correction.status == "signed",
+                                                              correction.supersedes.is_null(False))
+    ever_closed = StatusChange.select(StatusChange.object_id).where(
+        StatusChange.object_type == Conclusion._meta.table_name, StatusChange.to_status.in_(CONCLUSION_CLOSED))
+    shown = (Conclusion.status.in_(CONCLUSION_CLOSED)
+             | ((Conclusion.status == "in_progress") & (Conclusion.publish_in_progress == True))  # noqa: E712
+             | Conclusion.closed_at.is_null(False) | Conclusion.id.in_(ever_closed))
+    return (Conclusion.select().join(ConclusionNotice)
+            .where(ConclusionNotice.status == "signed", ConclusionNotice.id.not_in(replaced),
+                   Conclusion.is_public == True, shown))  # noqa: E712
+
+
+def _load_conclusions(condition=None):
+    query = _published_conclusions_query()
+    if condition is not None:
+        query = query.where(condition)
+    rows = list(query.select(
+        Conclusion.id, Conclusion.public_summary, Conclusion.deadline, Conclusion.status, Conclusion.created_at,
+        Unit.name.alias("unit_name"), Field.code.alias("field_code"), Field.name.alias("field_name"),
+        ConclusionNotice.number, ConclusionNotice.doc_type, ConclusionNotice.signed_at,
+        ConclusionNotice.dialogue.alias("dialogue_id"), Dialogue.kind.alias("dialogue_kind"),
+        Dialogue.audience.alias("dialogue_audience"))
+        .join_from(ConclusionNotice, Dialogue)
+        .join_from(Conclusion, Unit, pw.JOIN.LEFT_OUTER, on=(Conclusion.responsible_unit == Unit.id))
+        .join_from(Conclusion, Field, pw.JOIN.LEFT_OUTER, on=(Conclusion.field == Field.id))
+        .order_by(Conclusion.id).dicts())
+    rows = [row for row in rows if summary_is_publishable(row["public_summary"])]
+    if not rows:
+        return []
+    timelines = {}
+    changes = (StatusChange.select(StatusChange.object_id, StatusChange.to_status, StatusChange.at)
+               .where(StatusChange.object_type == Conclusion._meta.table_name,
+                      StatusChange.object_id.in_(query.select(Conclusion.id)))
+               .order_by(StatusChange.at, StatusChange.id).tuples())
+    for conclusion_id, status, at in changes:
+        timelines.setdefault(conclusion_id, []).append((at, status))
+    public = _dialogues_with_ids({row["dialogue_id"] for row in rows})
+    records = []
+    for row in rows:
+        history = timelines.get(row["id"], [])
+        signed_at = row["signed_at"]
+        records.append(PublicConclusion(
+            id=row["id"], summary=row["public_summary"].strip(), unit=row["unit_name"] or "",
+            deadline=row["deadline"],
+            field=PublicField(row["field_code"], row["field_name"]) if row["field_code"] else None,
+            status=row["status"], status_label=CONCLUSION_STATUSES.get(row["status"], row["status"]),
+            timeline=tuple(TimelineEntry(at.date(), status, CONCLUSION_STATUSES.get(status, status))
+                           for at, status in history),
+            notice_number="%02d/%s-VP" % (row["number"], row["doc_type"]) if row["number"] is not None else "",
+            notice_date=signed_at.date() if signed_at else None,
+            year=(signed_at or row["created_at"]).year,
+            dialogue=public.get(row["dialogue_id"]),
+            source_label="%s với %s" % (DIALOGUE_KINDS.get(row["dialogue_kind"], ""),
+                                        AUDIENCES.get(row["dialogue_audience"], "").lower()),
+            updated_at=history[-1][0] if history else (signed_at or row["created_at"])))
+    return records
+
+
+@_memo
+def conclusions():
+    """Every published conclusion, oldest (lowest id) first."""
+    return _load_conclusions()
+
+
+@_memo
+def _conclusions_by_id():
+    return {c.id: c for c in conclusions()}
+
+
+def conclusion(conclusion_id):
+    """One published conclusion, or None."""
+    if _cache is not None:
+        return _conclusions_by_id().get(conclusion_id)
+    found = _load_conclusions(Conclusion.id == conclusion_id)
+    return found[0] if found else None
+
+
+@_memo
+def _conclusion_groups():
+    """Published conclusions by dialogue id, field code and year, each list oldest first."""
+    groups = {"dialogue": {}, "field": {}, "year": {}}
+    for c in conclusions():
+        if c.dialogue:
+            groups["dialogue"].setdefault(c.dialogue.id, []).append(c)
+        if c.field:
+            groups["field"].setdefault(c.field.code, []).append(c)
+        groups["year"].setdefault(c.year, []).append(c)
+    return groups
+
+
+def conclusions_of_dialogue(dialogue_id):
+    """Published conclusions of one public dialogue, oldest first."""
+    if _cache is not None:
+        return list(_conclusion_groups()["dialogue"].get(dialogue_id, []))
+    return [c for c in _load_conclusions(ConclusionNotice.dialogue == dialogue_id) if c.dialogue]
+
+
+def conclusions_in_field(code):
+    """Published conclusions of a field, oldest first."""
+    return list(_conclusion_groups()["field"].get(code, []))
+
+
+def conclusions_in_year(year):
+    """Published conclusions whose notice was signed in `year`, oldest first."""
+    return list(_conclusion_groups()["year"].get(year, []))
+
+
+@_memo
+def conclusion_years():
+    """Years with published conclusions, newest first."""
+    return sorted({c.year for c in conclusions()}, reverse=True)
+
+
+def latest_resolved(limit=5):
+    """The most recently closed published conclusions."""
+    closed = [c for c in conclusions() if c.is_closed]
+    return sorted(closed, key=lambda c: (c.updated_at, c.id), reverse=True)[:limit]
+
+
+# ---------------------------------------------------------------- plans and pages
+
+
+@_memo
+def plans():
+    """Public plans, newest year first."""
+    return [PublicPlan(year=p.year, title=p.title, number=p.number, issued_on=p.issued_on,
+                       html=render_markdown(p.body_md), midyear_report_due=p.midyear_report_due,
+                       annual_report_due=p.annual_report_due)
+            for p in Plan.select().where(Plan.is_public == True).order_by(Plan.year.desc())]  # noqa: E712
+
+
+def plan(year):
+    return next((p for p in plans() if p.year == year), None)
+
+
+@_memo
+def content_page(name):
+    """A page from content/pages/<name>.md (front matter: title, description), or None."""
+    from demo import parse_front_matter
+    if not re.fullmatch(r"[a-z0-9-]+", name or ""):
+        return None
+    path = CONTENT_DIR / "pages" / ("%s.md" % name)
+    if not path.is_file():
+        return None
+    meta, body = parse_front_matter(path.read_text(encoding="utf-8"))
+    return ContentPage(name=name, title=str(meta.get("title") or name), description=str(meta.get("description") or ""),
+                       html=render_markdown(body))
+
+
+# ---------------------------------------------------------------- statistics (aggregates over all records)
+
+
+def _count_by(query, column):
+    return dict(query.select(column, pw.fn.COUNT(pw.SQL("*"))).group_by(column).tuples())
+
+
+def _labelled(counts, labels):
+    """Rows in the order of `labels` (a dict code → label), then codes it does not know."""
+    rows = [(label, counts.get(code, 0)) for code, label in labels.items() if counts.get(code)]
+    rows += [("Chưa phân loại" if code is None else str(code), n)
+             for code, n in sorted(counts.items(), key=lambda kv: (kv[0] is None, str(kv[0])))
+             if code not in labels and n]
+    return tuple(rows)
+
+
+def _by_year(query, column):
+    counts = {}
+    for value, n in query.select(column, pw.fn.COUNT(pw.SQL("*"))).group_by(column).tuples():
+        if value is None:
+            continue
+        year = value.year if hasattr(value, "year") else int(str(value)[:4])
+        counts[year] = counts.get(year, 0) + n
+    return tuple((str(year), counts[year]) for year in sorted(counts))
+
+
+@_memo
+def statistics():
+    """Counts over every record (aggregates only): dialogues, opinions and conclusions."""
+    held = Dialogue.select().where(Dialogue.status.in_(HELD_STATUSES))
+    correction = ConclusionNotice.alias()
+    replaced = correction.select(correction.supersedes).where(correction.status == "signed",
+                                                              correction.supersedes.is_null(False))
+    issued = (Conclusion.select().join(ConclusionNotice)
+              .where(ConclusionNotice.status == "signed", ConclusionNotice.id.not_in(replaced)))
+    field_labels = {f.id: f.name for f in Field.select(Field.id, Field.name).order_by(Field.position, Field.id)}
+    conclusion_status = _count_by(issued, Conclusion.status)
+    total_conclusions = sum(conclusion_status.values())
+    closed = sum(n for status, n in conclusion_status.items() if status in CONCLUSION_CLOSED)
+    opinions = Opinion.select()
+    figures = (
+        ("Buổi đối thoại đã tổ chức", held.count()),
+        ("Ý kiến, kiến nghị đã tiếp nhận", opinions.count()),
+        ("Kết luận đã ban hành", total_conclusions),
+        ("Kết luận đã thực hiện xong", closed),
+        ("Tỷ lệ kết luận đã thực hiện xong (%)", round(100 * closed / total_conclusions) if total_conclusions else 0),
+    )
+    series = (
+        Series("doi-thoai-theo-nam", "Buổi đối thoại đã tổ chức theo năm", "Năm", "Số buổi",
+               _by_year(held, Dialogue.starts_at)),
+        Series("doi-thoai-theo-hinh-thuc", "Buổi đối thoại đã tổ chức theo hình thức", "Hình thức", "Số buổi",
+               _labelled(_count_by(held, Dialogue.kind), DIALOGUE_KINDS)),
+        Series("doi-thoai-theo-doi-tuong", "Buổi đối thoại đã tổ chức theo đối tượng", "Đối tượng", "Số buổi",
+               _labelled(_count_by(held, Dialogue.audience), AUDIENCES)),
+        Series("doi-thoai-theo-tinh-trang", "Buổi đối thoại theo tình trạng (kể cả đề xuất, hoãn, hủy)",
+               "Tình trạng", "Số buổi", _labelled(_count_by(Dialogue.select(), Dialogue.status), DIALOGUE_STATUSES)),
+        Series("y-kien-theo-nam", "Ý kiến, kiến nghị tiếp nhận theo năm", "Năm", "Số ý kiến",
+               _by_year(opinions, Opinion.received_on)),
+        Series("y-kien-theo-linh-vuc", "Ý kiến, kiến nghị theo lĩnh vực", "Lĩnh vực", "Số ý kiến",
+               _labelled(_count_by(opinions, Opinion.field), field_labels)),
+        Series("y-kien-theo-tinh-trang", "Ý kiến, kiến nghị theo tình trạng xử lý", "Tình trạng", "Số ý kiến",
+               _labelled(_count_by(opinions, Opinion.status), OPINION_STATUSES)),
+        Series("ket-luan-theo-trang-thai", "Kết luận theo tình trạng thực hiện", "Tình trạng", "Số kết luận",
+               _labelled(conclusion_status, CONCLUSION_STATUSES)),
+        Series("ket-luan-theo-linh-vuc", "Kết luận theo lĩnh vực", "Lĩnh vực", "Số kết luận",
+               _labelled(_count_by(issued, Conclusion.field), field_labels)),
+    )
+    return Statistics(figures=figures, series=series)

@@ -1,0 +1,575 @@
+"""The public site "Dân biết": pages, open data, feed and calendar; data come only from publication.py.
+
+The blueprint is registered at "/" in the public-only app that build.py freezes
+(`create_public_app`) and a second time under /xem-truoc/ in the internal app, behind login
+(`register_preview`). Templates link with relative endpoints (`url_for('.x')`), so the same
+templates serve both registrations, and Frozen-Flask makes those links relative.
+"""
+import csv
+import io
+import json
+import math
+import mimetypes
+import os
+import posixpath
+import re
+from pathlib import Path
+
+import flask
+import icalendar
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request
+from markupsafe import Markup
+
+import models
+import publication
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
+PER_PAGE = 20  # items per list page
+YEAR_PREVIEW = 8  # past dialogues shown per year on the schedule page
+HOME_ITEMS = 5
+FEED_ITEMS = 50
+
+bp = Blueprint("public", __name__, template_folder=str(BASE_DIR / "templates"),
+               static_folder=str(BASE_DIR / "static" / "public"), static_url_path="/static/public")
+
+
+# ---------------------------------------------------------------- URLs
+
+
+def _endpoint(endpoint):
+    """A relative endpoint resolved outside the blueprint too (the public app's 404 handler)."""
+    if endpoint.startswith(".") and request.blueprint is None:
+        return bp.name + endpoint
+    return endpoint
+
+
+def _root():
+    """The path of the site's home in this registration ("/", "/xem-truoc/", "/dan-biet/" …)."""
+    return flask.url_for(_endpoint(".home"))
+
+
+def public_url(endpoint, **values):
+    """The absolute URL of a page on the public host (PUBLIC_BASE_URL), for feeds, sitemap, calendar."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL
+    path, root = flask.url_for(_endpoint(endpoint), **values), _root()
+    rest = path[len(root):] if path.startswith(root) else path.lstrip("/")
+    return base.rstrip("/") + "/" + rest
+
+
+def any_depth_url(endpoint, **values):
+    """A link that works from a page served at any depth (404.html): absolute on the public host.
+
+    In the staff preview, a root-relative path keeps the visitor inside the preview.
+    """
+    if request.blueprint == "preview":
+        return flask.url_for(_endpoint(endpoint), **values)
+    return public_url(endpoint, **values)
+
+
+_HREF = re.compile(r'href="([^"]*)"')
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+def site_html(html):
+    """Rendered Markdown made fit for a page: internal links relative, headings below the page's h1.
+
+    A link written as "/ke-hoach/2022/" or as the public base URL plus a path points inside the
+    site; it becomes relative to the current page, so the site works from any folder.
+    """
+    base = (current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/") + "/"
+    root = _root()
+    here = request.script_root + request.path
+    here_dir = here if here.endswith("/") else posixpath.dirname(here) + "/"
+    frozen = getattr(current_app.jinja_env.globals.get("url_for"), "__name__", "") == "relative_url_for"
+
+    def relative(match):
+        href = match.group(1)
+        if href.startswith(base):
+            href = "/" + href[len(base):]
+        if not href.startswith("/") or href.startswith("//"):
+            return match.group(0)
+        path, hash_sign, fragment = href.partition("#")
+        target = root + path.lstrip("/")
+        if frozen and target.endswith("/"):
+            target += "index.html"
+        rel = posixpath.relpath(target, here_dir)
+        if target.endswith("/") and not rel.endswith("/"):
+            rel += "/"
+        return 'href="%s%s%s"' % (rel, hash_sign, fragment)
+
+    html = _HREF.sub(relative, html)
+    levels = [int(level) for _, level in _HEADING.findall(html)]
+    shift = 2 - min(levels) if levels else 0  # the text's top headings become h2
+    if shift:
+        html = _HEADING.sub(lambda m: "<%sh%d>" % (m.group(1), max(1, min(6, int(m.group(2)) + shift))), html)
+    return Markup(html)
+
+
+def _template_globals():
+    return {"public_url": public_url, "any_depth_url": any_depth_url, "site_html": site_html,
+            "is_preview": request.blueprint == "preview", "page_name": (request.endpoint or "").rpartition(".")[2]}
+
+
+bp.context_processor(_template_globals)
+
+
+# ---------------------------------------------------------------- paged lists
+
+
+class Listing:
+    """A list paged from its oldest item, so that a numbered page keeps its items as new ones come.
+
+    `page=None` is the list's landing page: the newest PER_PAGE items. Page k holds items
+    (k-1)*PER_PAGE+1 … k*PER_PAGE counted from the oldest; both show the newest first.
+    """
+
+    def __init__(self, items, page=None):
+        self.total = len(items)
+        self.per_page = PER_PAGE
+        self.pages = math.ceil(self.total / PER_PAGE) if self.total > PER_PAGE else 0
+        if page is None:
+            chosen = items[-PER_PAGE:]
+        elif 1 <= page <= self.pages:
+            chosen = items[(page - 1) * PER_PAGE:page * PER_PAGE]
+        else:
+            abort(404)
+        self.page = page
+        self.items = list(reversed(chosen))
+
+    @property
+    def first_number(self):
+        return (self.page - 1) * PER_PAGE + 1 if self.page else max(1, self.total - PER_PAGE + 1)
+
+    @property
+    def last_number(self):
+        return self.first_number + len(self.items) - 1
+
+    def window(self):
+        """Page numbers to link: the first, and those near this page (near the last on the landing)."""
+        if not self.pages:
+            return []
+        centre = self.page or self.pages
+        shown = {1} | {n for n in range(centre - 2, centre + 3) if 1 <= n <= self.pages}
+        return sorted(shown)
+
+    @property
+    def newer(self):
+        return self.page + 1 if self.page and self.page < self.pages else None
+
+    @property
+    def older(self):
+        return self.page - 1 if self.page and self.page > 1 else None
+
+
+def _listing_pages(total):
+    return range(1, math.ceil(total / PER_PAGE) + 1) if total > PER_PAGE else range(0)
+
+
+# ---------------------------------------------------------------- pages
+
+
+@bp.get("/")
+def home():
+    """Home: upcoming dialogues, the latest resolved conclusions, key figures."""
+    stats = publication.statistics()
+    return render_template("public/home.html", upcoming=publication.upcoming_dialogues()[:HOME_ITEMS],
+                           resolved=publication.latest_resolved(HOME_ITEMS), figures=stats.figures[:4])
+
+
+@bp.get("/ke-hoach/")
+def plans():
+    """The yearly dialogue plans."""
+    return render_template("public/plans.html", plans=publication.plans())
+
+
+@bp.get("/ke-hoach/<int:year>/")
+def plan_page(year):
+    """One yearly plan, rendered from its Markdown."""
+    plan = publication.plan(year)
+    if plan is None:
+        abort(404)
+    return render_template("public/plan.html", plan=plan)
+
+
+@bp.get("/lich-doi-thoai/")
+def schedule():
+    """The schedule: upcoming dialogues, then past ones grouped by year."""
+    past = publication.past_dialogues()
+    years = []
+    for year in publication.dialogue_years():
+        of_year = [d for d in past if d.year == year]
+        if of_year:
+            years.append((year, of_year[:YEAR_PREVIEW], len(of_year)))
+    return render_template("public/schedule.html", upcoming=publication.upcoming_dialogues(), years=years)
+
+
+@bp.get("/lich-doi-thoai/nam/<int:year>/", defaults={"page": None})
+@bp.get("/lich-doi-thoai/nam/<int:year>/trang/<int:page>/")
+def schedule_year(year, page):
+    """Every public dialogue of a year (numbered pages once there are many)."""
+    items = list(reversed(publication.dialogues_in_year(year)))  # oldest first, for paging
+    if not items:
+        abort(404)
+    return render_template("public/schedule_year.html", year=year, listing=Listing(items, page))
+
+
+@bp.get("/lich-doi-thoai/<slug>/")
+def dialogue_page(slug):
+    """A dialogue: its public facts and, once held, its published conclusions."""
+    dialogue = publication.dialogue(slug)
+    if dialogue is None:
+        abort(404)
+    return render_template("public/dialogue.html", dialogue=dialogue,
+                           conclusions=publication.conclusions_of_dialogue(dialogue.id))
+
+
+@bp.get("/ket-luan/", defaults={"page": None})
+@bp.get("/ket-luan/trang/<int:page>/")
+def conclusions(page):
+    """Published conclusions, newest first (numbered pages count from the oldest)."""
+    return _conclusion_list(publication.conclusions(), page, ".conclusions", {}, "Kết luận đã công bố")
+
+
+@bp.get("/ket-luan/<int:conclusion_id>/")
+def conclusion_page(conclusion_id):
+    """A published conclusion: summary, responsible unit, deadline and dated status history."""
+    conclusion = publication.conclusion(conclusion_id)
+    if conclusion is None:
+        abort(404)
+    return render_template("public/conclusion.html", conclusion=conclusion)
+
+
+@bp.get("/ket-luan/linh-vuc/<field_code>/", defaults={"page": None})
+@bp.get("/ket-luan/linh-vuc/<field_code>/trang/<int:page>/")
+def field_conclusions(field_code, page):
+    """Published conclusions of one field."""
+    field = publication.field(field_code)
+    if field is None:
+        abort(404)
+    return _conclusion_list(publication.conclusions_in_field(field_code), page, ".field_conclusions",
+                            {"field_code": field_code}, "Kết luận lĩnh vực %s" % field.name.lower(), field=field)
+
+
+@bp.get("/ket-luan/nam/<int:year>/", defaults={"page": None})
+@bp.get("/ket-luan/nam/<int:year>/trang/<int:page>/")
+def year_conclusions(year, page):
+    """Published conclusions of the notices signed in one year."""
+    items = publication.conclusions_in_year(year)
+    if not items:
+        abort(404)
+    return _conclusion_list(items, page, ".year_conclusions", {"year": year}, "Kết luận năm %d" % year, year=year)
+
+
+def _conclusion_list(items, page, endpoint, values, heading, **context):
+    return render_template("public/conclusions.html", listing=Listing(items, page), endpoint=endpoint, values=values,
+                           heading=heading, fields=publication.fields(), years=publication.conclusion_years(),
+                           **context)
+
+
+@bp.get("/thong-ke/")
+def statistics():
+    """Figures and charts (SVG drawn here, the same numbers in tables)."""
+    stats = publication.statistics()
+    return render_template("public/statistics.html", figures=stats.figures,
+                           charts=[(series, bar_chart(series)) for series in stats.series])
+
+
+@bp.get("/yeu-cau-doi-thoai/")
+def request_dialogue():
+    """How a citizen asks for a direct dialogue, and how to reach the office."""
+    page = publication.content_page("yeu-cau-doi-thoai")
+    if page is None:
+        abort(404)
+    return render_template("public/page.html", page=page)
+
+
+@bp.get("/tim-kiem/")
+def search():
+    """The search page (the index is built with the static site)."""
+    return render_template("public/search.html")
+
+
+@bp.get("/du-lieu/")
+def open_data():
+    """Open data: the files and their columns."""
+    return render_template("public/open_data.html", conclusion_columns=CONCLUSION_COLUMNS,
+                           conclusion_json_only=CONCLUSION_JSON_ONLY, dialogue_columns=DIALOGUE_COLUMNS,
+                           conclusion_count=len(publication.conclusions()),
+                           dialogue_count=len(publication.dialogues()))
+
+
+@bp.get("/404.html")
+def not_found_page():
+    """The not-found page, as a file the web host serves for any missing address."""
+    return render_template("public/not_found.html")
+
+
+# ---------------------------------------------------------------- charts
+
+
+CHART_WIDTH = 300
+CHART_ROW = 38
+CHART_LABEL_CHARS = 48
+
+
+def bar_chart(series):
+    """Geometry of a horizontal bar chart: a label line above each bar, the value after it."""
+    largest = max((value for _, value in series.rows), default=0) or 1
+    room = CHART_WIDTH - 36
+    bars = []
+    for index, (label, value) in enumerate(series.rows):
+        top = index * CHART_ROW
+        width = round(room * value / largest) if value else 0
+        short = label if len(label) <= CHART_LABEL_CHARS else label[:CHART_LABEL_CHARS - 1] + "…"
+        bars.append({"label": short, "value": value, "label_y": top + 13, "bar_y": top + 18, "width": max(width, 1),
+                     "value_x": max(width, 1) + 5, "value_y": top + 30})
+    return {"width": CHART_WIDTH, "height": max(CHART_ROW, len(bars) * CHART_ROW), "bars": bars}
+
+
+# ---------------------------------------------------------------- open data
+
+
+def _iso(value):
+    return value.isoformat() if value else ""
+
+
+def _local_iso(value):
+    """A stored local time in Vietnam as ISO 8601 with its offset."""
+    return value.replace(microsecond=0).isoformat() + "+07:00" if value else ""
+
+
+CONCLUSION_COLUMNS = [  # (name, meaning, value)
+    ("id", "Số hiệu của kết luận trên trang Dân biết (không đổi).", lambda c: c.id),
+    ("duong_dan", "Địa chỉ trang của kết luận.", lambda c: public_url(".conclusion_page", conclusion_id=c.id)),
+    ("tom_tat", "Tóm tắt nội dung kết luận, bản công khai.", lambda c: c.summary),
+    ("don_vi_thuc_hien", "Phòng, đơn vị chịu trách nhiệm thực hiện.", lambda c: c.unit),
+    ("han_thuc_hien", "Hạn thực hiện, dạng YYYY-MM-DD (trống nếu không có).", lambda c: _iso(c.deadline)),
+    ("ma_linh_vuc", "Mã lĩnh vực.", lambda c: c.field.code if c.field else ""),
+    ("linh_vuc", "Tên lĩnh vực.", lambda c: c.field.name if c.field else ""),
+    ("ma_tinh_trang", "Mã tình trạng: resolved (đã giải quyết), referred (đã chuyển cơ quan có thẩm quyền), "
+                      "explained (đã giải thích), in_progress (đang thực hiện).", lambda c: c.status),
+    ("tinh_trang", "Tình trạng thực hiện, bằng tiếng Việt.", lambda c: c.status_label),
+    ("so_thong_bao", "Số Thông báo ý kiến kết luận.", lambda c: c.notice_number),
+    ("ngay_thong_bao", "Ngày ký Thông báo, dạng YYYY-MM-DD.", lambda c: _iso(c.notice_date)),
+    ("nam", "Năm ký Thông báo.", lambda c: c.year),
+    ("doi_thoai", "Địa chỉ trang buổi đối thoại (trống nếu buổi đối thoại không công bố lịch).",
+     lambda c: public_url(".dialogue_page", slug=c.dialogue.slug) if c.dialogue else ""),
+    ("cap_nhat", "Ngày thay đổi tình trạng gần nhất, dạng YYYY-MM-DD.", lambda c: _iso(c.updated_at.date())),
+]
+CONCLUSION_JSON_ONLY = [
+    ("dien_bien", "Chỉ có trong JSON: diễn biến tình trạng, mỗi mục gồm ngay (YYYY-MM-DD), ma_tinh_trang và "
+                  "tinh_trang.",
+     lambda c: [{"ngay": _iso(e.on), "ma_tinh_trang": e.status, "tinh_trang": e.label} for e in c.timeline]),
+]
+DIALOGUE_COLUMNS = [
+    ("id", "Số hiệu của buổi đối thoại trên trang Dân biết (không đổi).", lambda d: d.id),
+    ("duong_dan", "Địa chỉ trang của buổi đối thoại.", lambda d: public_url(".dialogue_page", slug=d.slug)),
+    ("tieu_de", "Tên buổi đối thoại.", lambda d: d.title),
+    ("ma_hinh_thuc", "Mã hình thức: on_request (trực tiếp theo yêu cầu), ad_hoc (đột xuất), periodic (định kỳ).",
+     lambda d: d.kind),
+    ("hinh_thuc", "Hình thức đối thoại, bằng tiếng Việt.", lambda d: d.kind_label),
+    ("ma_doi_tuong", "Mã đối tượng: citizens (nhân dân, công dân), staff (công chức, viên chức, người lao động).",
+     lambda d: d.audience),
+    ("doi_tuong", "Đối tượng đối thoại, bằng tiếng Việt.", lambda d: d.audience_label),
+    ("ma_linh_vuc", "Mã các lĩnh vực, cách nhau bằng dấu chấm phẩy.", lambda d: ";".join(f.code for f in d.fields)),
+    ("linh_vuc", "Tên các lĩnh vực, cách nhau bằng dấu chấm phẩy.", lambda d: "; ".join(f.name for f in d.fields)),
+    ("bat_dau", "Thời gian bắt đầu, giờ Việt Nam, dạng ISO 8601 (YYYY-MM-DDTHH:MM:SS+07:00).",
+     lambda d: _local_iso(d.starts_at)),
+    ("ket_thuc", "Thời gian kết thúc dự kiến, cùng dạng (trống nếu chưa xác định).", lambda d: _local_iso(d.ends_at)),
+    ("dia_diem", "Địa điểm.", lambda d: d.place),
+    ("chu_tri", "Người chủ trì (chức vụ).", lambda d: d.chair),
+    ("ma_tinh_trang", "Mã tình trạng: scheduled (đã lên lịch), postponed (hoãn), held (đã tổ chức), "
+                      "concluded (đã có kết luận), completed (hoàn thành).", lambda d: d.status),
+    ("tinh_trang", "Tình trạng, bằng tiếng Việt.", lambda d: d.status_label),
+]
+
+
+def _csv_response(rows, columns):
+    out = io.StringIO()
+    out.write("\ufeff")  # the byte order mark lets Excel read UTF-8
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([name for name, _, _ in columns])
+    for row in rows:
+        writer.writerow([value(row) for _, _, value in columns])
+    return current_app.response_class(out.getvalue().encode("utf-8"), mimetype="text/csv")
+
+
+def _json_response(title, rows, columns):
+    data = {"tieu_de": title, "nguon": public_url(".open_data"), "so_ban_ghi": len(rows),
+            "du_lieu": [{name: value(row) for name, _, value in columns} for row in rows]}
+    body = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    return current_app.response_class(body.encode("utf-8"), mimetype="application/json")
+
+
+@bp.get("/du-lieu/ket-luan.csv")
+def conclusions_csv():
+    """Published conclusions as CSV (UTF-8 with BOM)."""
+    return _csv_response(publication.conclusions(), CONCLUSION_COLUMNS)
+
+
+@bp.get("/du-lieu/ket-luan.json")
+def conclusions_json():
+    """Published conclusions as JSON."""
+    return _json_response("Kết luận đã công bố", publication.conclusions(), CONCLUSION_COLUMNS + CONCLUSION_JSON_ONLY)
+
+
+@bp.get("/du-lieu/lich-doi-thoai.csv")
+def schedule_csv():
+    """The public dialogue schedule as CSV (UTF-8 with BOM)."""
+    return _csv_response(publication.dialogues(), DIALOGUE_COLUMNS)
+
+
+@bp.get("/du-lieu/lich-doi-thoai.json")
+def schedule_json():
+    """The public dialogue schedule as JSON."""
+    return _json_response("Lịch đối thoại", publication.dialogues(), DIALOGUE_COLUMNS)
+
+
+# ---------------------------------------------------------------- feed, calendar, sitemap
+
+
+def _typed(body, filename):
+    """A response typed as a web host types the file (Frozen-Flask checks that they agree)."""
+    return current_app.response_class(body, mimetype=mimetypes.guess_type(filename)[0])
+
+
+def atom_date(value):
+    """A stored local time (Vietnam) as an Atom/RFC 3339 date."""
+    return value.replace(microsecond=0).isoformat() + "+07:00"
+
+
+@bp.get("/feed.xml")
+def feed():
+    """Atom feed of new and changed conclusions and dialogues."""
+    entries = [("conclusion", c.updated_at, c.id, c) for c in publication.conclusions()]
+    entries += [("dialogue", d.updated_at, d.id, d) for d in publication.dialogues()]
+    entries.sort(key=lambda e: (e[1], e[0], e[2]), reverse=True)
+    entries = entries[:FEED_ITEMS]
+    updated = entries[0][1] if entries else None
+    body = render_template("public/feed.xml", entries=entries, updated=updated, atom_date=atom_date)
+    return _typed(body, "feed.xml")
+
+
+@bp.get("/lich-doi-thoai.ics")
+def calendar():
+    """The public schedule as iCalendar (RFC 5545), one event per dialogue."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Van phong UBND tinh//Dan biet//VI")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", "Lịch đối thoại · Văn phòng UBND tỉnh")
+    cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
+    for dialogue in publication.dialogues():
+        url = public_url(".dialogue_page", slug=dialogue.slug)
+        event = icalendar.Event()
+        event.add("uid", "doi-thoai-%d@dan-biet" % dialogue.id)
+        event.add("dtstamp", dialogue.updated_at.replace(tzinfo=models.TZ))
+        event.add("dtstart", dialogue.starts_at.replace(tzinfo=models.TZ))
+        if dialogue.ends_at:
+            event.add("dtend", dialogue.ends_at.replace(tzinfo=models.TZ))
+        postponed = dialogue.status == "postponed"
+        event.add("summary", ("[Hoãn] " if postponed else "") + dialogue.title)
+        if dialogue.place:
+            event.add("location", dialogue.place)
+        event.add("description", "%s. %s. Chủ trì: %s. Lĩnh vực: %s. Tình trạng: %s.\n%s" % (
+            dialogue.kind_label, dialogue.audience_label, dialogue.chair,
+            "; ".join(f.name for f in dialogue.fields), dialogue.status_label, url))
+        event.add("url", url)
+        event.add("status", "TENTATIVE" if postponed else "CONFIRMED")
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return _typed(cal.to_ical(), "lich-doi-thoai.ics")
+
+
+def _pages():
+    """(relative endpoint, values) of every HTML page of the site, in a stable order."""
+    pages = [(".home", {}), (".plans", {})]
+    pages += [(".plan_page", {"year": p.year}) for p in publication.plans()]
+    pages.append((".schedule", {}))
+    for year in publication.dialogue_years():
+        pages.append((".schedule_year", {"year": year}))
+        pages += [(".schedule_year", {"year": year, "page": n})
+                  for n in _listing_pages(len(publication.dialogues_in_year(year)))]
+    pages += [(".dialogue_page", {"slug": d.slug}) for d in publication.dialogues()]
+    pages.append((".conclusions", {}))
+    pages += [(".conclusions", {"page": n}) for n in _listing_pages(len(publication.conclusions()))]
+    pages += [(".conclusion_page", {"conclusion_id": c.id}) for c in publication.conclusions()]
+    for field in publication.fields():
+        pages.append((".field_conclusions", {"field_code": field.code}))
+        pages += [(".field_conclusions", {"field_code": field.code, "page": n})
+                  for n in _listing_pages(len(publication.conclusions_in_field(field.code)))]
+    for year in publication.conclusion_years():
+        pages.append((".year_conclusions", {"year": year}))
+        pages += [(".year_conclusions", {"year": year, "page": n})
+                  for n in _listing_pages(len(publication.conclusions_in_year(year)))]
+    pages += [(".statistics", {}), (".request_dialogue", {}), (".search", {}), (".open_data", {})]
+    return pages
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """Every page of the site, with absolute URLs."""
+    urls = [public_url(endpoint, **values) for endpoint, values in _pages()]
+    return _typed(render_template("public/sitemap.xml", urls=urls), "sitemap.xml")
+
+
+def url_generators():
+    """(endpoint, values) of every public page that takes arguments, for Frozen-Flask.
+
+    The rows are read inside one connection and materialised before the first yield (a lazy
+    cursor would outlive the connection while the freezer serves pages).
+    """
+    with models.db.connection_context():
+        pages = [("public" + endpoint, values) for endpoint, values in _pages() if values]
+    yield from pages
+
+
+# ---------------------------------------------------------------- the two registrations
+
+
+def _require_staff():
+    """Preview pages are for signed-in staff only."""
+    if g.get("user") is None:
+        return redirect(flask.url_for("auth.login_get", next=request.path))
+    return None
+
+
+def register_preview(app):
+    """Serve the public blueprint live under /xem-truoc/ in the internal app, behind login."""
+    app.register_blueprint(bp, url_prefix="/xem-truoc", name="preview")
+    app.before_request_funcs.setdefault("preview", []).append(_require_staff)
+
+
+def create_public_app(config=None):
+    """A Flask app with only the public blueprint, on the configured database (what build.py freezes)."""
+    from app import open_database
+    from views import filters
+
+    app = flask.Flask(__name__, root_path=str(BASE_DIR), static_folder=None, template_folder=None)
+    app.config.update(
+        DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:///" + str(BASE_DIR / "instance" / "doithoai.db")),
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", DEFAULT_BASE_URL),
+    )
+    if config:
+        app.config.update(config)
+    models.db.initialize(open_database(app.config["DATABASE_URL"]))
+
+    @app.before_request
+    def _connect():
+        models.db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not models.db.is_closed():
+            models.db.close()
+
+    @app.errorhandler(404)
+    def _not_found(error):
+        return render_template("public/not_found.html"), 404
+
+    filters.register(app)
+    app.context_processor(_template_globals)  # for the 404 handler, outside the blueprint
+    app.register_blueprint(bp)
+    return app
