@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test chromium db bench lint clean
+.PHONY: setup run test chromium db site bench lint clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js
 
@@ -37,8 +37,13 @@ test: setup chromium
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# Freeze the public site "Dân biết" into site/ (BASE_URL=https://host/dan-biet/ make site).
+site: db
+	$(PY) build.py $(if $(BASE_URL),--base-url $(BASE_URL))
+
 bench: setup
 	$(PY) bench/register.py
+	$(PY) bench/build.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor site

@@ -1,4 +1,5 @@
 """Jinja filters and globals: Vietnamese dates, Markdown, labels."""
+from flask import g
 from markupsafe import Markup
 
 import deadlines
@@ -17,8 +18,23 @@ def datetime_vn(value):
 
 
 def deadline_flag(deadline, closed=False):
-    """None, "due_soon", "overdue" or "severe" for a deadline today (one calendar query per request)."""
-    return deadlines.deadline_flag(deadline, models.today(), closed=closed, calendar=deadlines.current_calendar())
+    """None, "due_soon", "overdue" or "severe" for a deadline today.
+
+    The day bounds of the flags are worked out once per request (one calendar query); each
+    deadline is then two date comparisons, however old it is.
+    """
+    if closed or deadline is None:
+        return None
+    bounds = g.get("_flag_bounds")
+    if bounds is None or bounds.today != models.today():
+        bounds = g._flag_bounds = deadlines.flag_bounds(models.today(), calendar=deadlines.current_calendar())
+    if deadline < bounds.severe_before:
+        return "severe"
+    if deadline < bounds.today:
+        return "overdue"
+    if deadline < bounds.due_soon_before:
+        return "due_soon"
+    return None
 
 
 def register(app):

@@ -1,0 +1,510 @@
+"""Freeze the public site "Dân biết" into site/: built aside, links checked, then swapped in.
+
+    .venv/bin/python build.py [--base-url https://host/dan-biet/] [--destination site]
+
+The database is DATABASE_URL (default: the internal app's instance SQLite file); the host's
+address comes from --base-url or FREEZER_BASE_URL. Pages link to each other with relative URLs,
+so the same files work at the host's root and in a sub-folder; the base URL is used only for the
+absolute URLs of sitemap.xml, the feed, the calendar and 404.html.
+
+A build never leaves a half-written site/: the previous build is copied (as real copies, with
+their times) into a folder beside it, Frozen-Flask freezes over that copy (writing only the files
+whose content changed, so unchanged pages keep their time), the links are checked (those of the
+new and rewritten files; all of them when a file went away or the code changed), and only then
+the new folder takes the place of the old one.
+"""
+import argparse
+import csv
+import datetime as dt
+import fcntl
+import hashlib
+import html
+import io
+import json
+import math
+import os
+import posixpath
+import re
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask_frozen import Freezer, FrozenFlaskWarning
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_DESTINATION = BASE_DIR / "site"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
+SEARCH_INDEX = "pagefind"  # written by the search indexer after freezing; the freezer keeps it
+# What decides a page besides its records: when any of it changes, no page may be skipped on the
+# strength of its records' last_modified alone.
+CODE_PATTERNS = ("*.py", "views/*.py", "templates/**/*", "static/**/*", "content/**/*")
+DATA_TIME_MARGIN = 300  # seconds; see _date_back
+
+
+class BuildError(Exception):
+    """A build that must not replace the current site; str() says why (in Vietnamese)."""
+
+
+@dataclass
+class Summary:
+    pages: int = 0  # URLs frozen
+    written: int = 0  # files new or rewritten by this build
+    files: int = 0  # files in the build
+    bytes: int = 0
+    seconds: float = 0.0
+    copy_seconds: float = 0.0
+    freeze_seconds: float = 0.0
+    check_seconds: float = 0.0
+    destination: str = ""
+    problems: list = field(default_factory=list)
+
+    def line(self):
+        return ("Đã xuất %d trang (%d tệp ghi mới) · %d tệp, %s · %.1f giây (chép bản cũ %.1f, đóng băng %.1f, "
+                "kiểm tra liên kết %.1f) → %s" % (self.pages, self.written, self.files, _size(self.bytes), self.seconds,
+                                                  self.copy_seconds, self.freeze_seconds, self.check_seconds,
+                                                  self.destination))
+
+
+def _size(count):
+    if count >= 1024 * 1024:
+        return "%.1f MB" % (count / 1024 / 1024)
+    return "%.1f KB" % (count / 1024)
+
+
+def default_database_url():
+    return os.environ.get("DATABASE_URL") or "sqlite:///" + str(BASE_DIR / "instance" / "doithoai.db")
+
+
+def normalise_base_url(url):
+    """The host's address with a trailing slash; BuildError unless it is an http(s) URL."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise BuildError("Địa chỉ gốc không hợp lệ: %r (cần dạng https://ten-mien/thu-muc/)." % url)
+    return url if url.endswith("/") else url + "/"
+
+
+# ---------------------------------------------------------------- freezing
+
+
+def make_freezer(app, destination, base_url):
+    """A Freezer for the public-only `app` writing into `destination`.
+
+    Relative URLs for pages; the freezer's own base URL is only the origin (scheme and host):
+    a base URL with a path together with relative URLs breaks links in Frozen-Flask 1.0.2.
+    """
+    origin = urlsplit(base_url)
+    app.config.update(
+        FREEZER_DESTINATION=str(destination),
+        FREEZER_BASE_URL="%s://%s/" % (origin.scheme, origin.netloc),
+        FREEZER_RELATIVE_URLS=True,
+        FREEZER_REMOVE_EXTRA_FILES=True,
+        FREEZER_DESTINATION_IGNORE=[SEARCH_INDEX + "/"],
+        FREEZER_REDIRECT_POLICY="error",  # a redirect cannot be a static file
+        FREEZER_IGNORE_404_NOT_FOUND=False,
+        FREEZER_IGNORE_MIMETYPE_WARNINGS=False,
+        FREEZER_SKIP_EXISTING=False,
+    )
+    freezer = Freezer(app)
+
+    def defaulted_rules():
+        """Rules whose every argument has a default (`/ket-luan/` with page=None): Frozen-Flask's own
+        generator takes them for rules with arguments and leaves them to whoever links to them."""
+        for rule in app.url_map.iter_rules():
+            if "GET" in rule.methods and rule.arguments and rule.arguments <= set(rule.defaults or ()):
+                yield rule.endpoint, {}
+    freezer.register_generator(defaulted_rules)
+    return freezer
+
+
+def _local_time(value):
+    """A record's time (Vietnam wall clock, as stored) as the naive local time of file mtimes."""
+    import models
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=models.TZ)
+    else:  # a date: the page may have changed until the end of that day
+        aware = dt.datetime.combine(value + dt.timedelta(days=1), dt.time(), tzinfo=models.TZ)
+    return aware.astimezone().replace(tzinfo=None)
+
+
+def register_generators(freezer, items, allow_skip):
+    """Register the public app's (endpoint, values[, last_modified]) items, already materialised.
+
+    A last_modified lets Frozen-Flask skip a page whose file is newer than its records; it is
+    honoured only when `allow_skip` (same code, base URL and day as the build carried forward).
+    """
+    def url_generators():
+        for item in items:
+            if len(item) == 3:
+                endpoint, values, last_modified = item
+                if allow_skip and last_modified is not None:
+                    yield endpoint, values, _local_time(last_modified)
+                    continue
+                item = (endpoint, values)
+            yield item
+    freezer.register_generator(url_generators)
+
+
+def fingerprint(base_url, day):
+    """A hash of the code and content that pages are made from, the base URL and the day."""
+    digest = hashlib.sha256(("%s\n%s\n" % (base_url, day.isoformat())).encode())
+    paths = sorted({p for pattern in CODE_PATTERNS for p in BASE_DIR.glob(pattern) if p.is_file()})
+    for path in paths:
+        digest.update(str(path.relative_to(BASE_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _snapshot(root):
+    """{relative path: (size, mtime_ns)} of every file under root."""
+    out = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            stat = os.stat(path)
+            out[os.path.relpath(path, root)] = (stat.st_size, stat.st_mtime_ns)
+    return out
+
+
+class Progress:
+    """A progress line on stderr: rewritten in place on a terminal, a line every few seconds otherwise."""
+
+    def __init__(self, stream=None, every=5.0):
+        self.stream, self.every = stream or sys.stderr, every
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.last = 0.0
+
+    def __call__(self, done, total, url):
+        now = time.monotonic()
+        final = done == total
+        if not final and now - self.last < (0.1 if self.tty else self.every):
+            return
+        self.last = now
+        text = "Đang xuất trang %d/%d (%d%%) %s" % (done, total, 100 * done // max(total, 1), url)
+        if self.tty:
+            self.stream.write("\r\033[K" + text[:150] + ("\n" if final else ""))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def freeze(app, destination, base_url, progress=None, allow_skip=False):
+    """Freeze `app` into `destination` (over what is there); returns the number of pages.
+
+    Frozen-Flask's warnings are errors: an endpoint without a URL generator or a file whose
+    extension does not match its Content-Type aborts the build.
+    """
+    import publication
+    from views.public import url_generators
+    freezer = make_freezer(app, destination, base_url)
+    with publication.build_cache(), warnings.catch_warnings():  # one snapshot of the data for every page
+        warnings.simplefilter("error", FrozenFlaskWarning)
+        with app.app_context():
+            items = list(url_generators())  # rows are read once, inside the generator's connection
+        register_generators(freezer, items, allow_skip)
+        total = len(set(freezer.all_urls()))
+        done = 0
+        for page in freezer.freeze_yield():
+            done += 1
+            total = max(total, done)
+            if progress:
+                progress(done, total, page.url)
+    if progress and done != total:
+        progress(done, done, "")
+    return done
+
+
+def _load_state(path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _tidy(destination):
+    """Undo what an earlier build killed half-way left: a site moved aside, stale folders."""
+    parent, name = destination.parent, destination.name
+    old = parent / (name + ".old")
+    if old.is_dir() and not destination.exists():
+        old.rename(destination)  # killed between the two renames of the swap
+    if old.exists():
+        shutil.rmtree(old)
+    for stale in parent.glob(name + ".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, progress=None, check=True):
+    """Freeze the public site from the database into `destination`, atomically; returns a Summary.
+
+    Raises BuildError (broken links, another build running, bad base URL); any other error of the
+    freeze propagates. Either way the previous `destination` stays as it was.
+    """
+    started = time.perf_counter()
+    destination = Path(destination).resolve()
+    base_url = normalise_base_url(base_url or os.environ.get("FREEZER_BASE_URL") or DEFAULT_BASE_URL)
+    database_url = database_url or default_database_url()
+    parent = destination.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with open(parent / (destination.name + ".lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError("Đang có một lần xuất trang công khai khác chạy; vui lòng thử lại sau.") from None
+        _tidy(destination)
+        state_path = parent / (destination.name + ".state.json")
+        import models
+        previous = _load_state(state_path) if destination.is_dir() else {}
+        state = {"fingerprint": fingerprint(base_url, models.today()), "checked": check}
+        same_code = previous.get("fingerprint") == state["fingerprint"]
+        work = Path(tempfile.mkdtemp(prefix=destination.name + ".tmp-", dir=parent))
+        try:
+            work.chmod(0o755)
+            summary = Summary(destination=str(destination))
+            t0 = time.perf_counter()
+            if destination.is_dir():  # carry the previous build forward: real copies, times kept
+                shutil.copytree(destination, work, copy_function=shutil.copy2, dirs_exist_ok=True, symlinks=True)
+            before = _snapshot(work)
+            summary.copy_seconds = time.perf_counter() - t0
+            t0, data_read_from = time.perf_counter(), time.time()
+            summary.pages = _freeze_with_database(work, base_url, database_url, progress, allow_skip=same_code)
+            summary.freeze_seconds = time.perf_counter() - t0
+            # (The search index is built into `work` here, before the links are checked.)
+            after = _snapshot(work)
+            written = [path for path, sig in after.items() if before.get(path) != sig]
+            _date_back(work, written, data_read_from)
+            summary.written, summary.files = len(written), len(after)
+            summary.bytes = sum(size for size, _ in after.values())
+            if check:
+                t0 = time.perf_counter()
+                # The files kept as they were passed the previous check; unless a file went away,
+                # only the new and rewritten ones can hold a broken link.
+                incremental = same_code and previous.get("checked") and set(before) <= set(after)
+                summary.problems = check_links(work, base_url, only=written if incremental else None)
+                summary.check_seconds = time.perf_counter() - t0
+                if summary.problems:
+                    raise BuildError("Có %d liên kết hỏng, trang công khai giữ nguyên bản cũ:\n  %s" % (
+                        len(summary.problems), "\n  ".join(summary.problems[:20])))
+            _swap(work, destination)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        state_path.write_text(json.dumps(state))  # after the swap: a stale state only costs a full render
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _date_back(root, paths, data_read_from):
+    """Give the files written by this build the time of the data they hold, not of their writing.
+
+    Frozen-Flask skips a page whose file is newer than its records' last_modified; a file
+    written at the end of a long freeze may hold data read before a change saved during the
+    freeze. So its time is when the freeze began to read, less a margin for records saved with
+    a time taken before their transaction committed, and for times stored to the second.
+    """
+    stamp = math.floor(data_read_from) - DATA_TIME_MARGIN
+    for path in paths:
+        os.utime(os.path.join(root, path), (stamp, stamp))
+
+
+def _freeze_with_database(work, base_url, database_url, progress, allow_skip):
+    import models
+    from views.public import create_public_app
+    app = create_public_app({"DATABASE_URL": database_url, "PUBLIC_BASE_URL": base_url})
+    try:
+        return freeze(app, work, base_url, progress, allow_skip)
+    except FrozenFlaskWarning as warning:
+        raise BuildError("Thiếu trang hoặc sai kiểu tệp: %s" % warning) from warning
+    except ValueError as error:
+        if "Unexpected status" not in str(error):
+            raise
+        raise BuildError("Một trang không xuất được: %s" % error) from error
+    finally:
+        if not models.db.is_closed():
+            models.db.close()
+        if hasattr(models.db.obj, "close_all"):
+            models.db.obj.close_all()
+
+
+def _swap(work, destination):
+    """`work` becomes `destination`; the old build is moved aside first, then removed."""
+    old = destination.parent / (destination.name + ".old")
+    if destination.exists():
+        destination.rename(old)
+    work.rename(destination)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+# ---------------------------------------------------------------- link check
+
+_ATTR = re.compile(r"""\s(href|src|action|srcset|poster)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)""")
+_ABSOLUTE = re.compile(r"""https?://[^\s<>"'\\]+""")
+_SKIPPED_SCHEMES = ("mailto:", "tel:", "data:", "javascript:", "sms:", "geo:")
+
+
+def _html_links(text):
+    """The URLs of href, src, action, srcset and poster attributes (quoted, as our templates write them).
+
+    Matched over the whole text: in element content, Jinja escapes the quotes these need.
+    """
+    for match in _ATTR.finditer(text):
+        value = html.unescape(match.group(2) if match.group(2) is not None else match.group(3)).strip()
+        if match.group(1).lower() == "srcset":
+            yield from (candidate.split()[0] for candidate in value.split(",") if candidate.strip())
+        else:
+            yield value
+
+
+def _join(folder, url):
+    """`url` (a path, maybe with ../) resolved against the URL path `folder` (ending in /)."""
+    path = url if url.startswith("/") else folder + url
+    trailing = path.endswith("/") or path.endswith("/.") or path.endswith("/..")
+    path = posixpath.normpath(path)
+    if path.startswith("//"):
+        path = path[1:]
+    return path + "/" if trailing and path != "/" else path
+
+
+def check_links(root, base_url=None, prefix="/dan-biet/", only=None):
+    """Every internal link of the build in `root` that does not resolve; [] when all do.
+
+    The site is taken as served from the sub-folder `prefix`: a relative link resolves against
+    its file's own location, a link to a folder to its index.html, and a root-relative link that
+    leaves the sub-folder is broken. Absolute URLs to the base URL's host (sitemap, feed,
+    calendar, 404.html, open data) must start with the base URL and resolve the same way.
+    404.html is served at any depth, so its links must all be absolute. `only` limits the
+    check to the links in those files (paths relative to root).
+    """
+    root = str(root)
+    base = urlsplit(base_url) if base_url else None
+    problems = []
+    found = {}  # site path -> whether a file serves it
+
+    def exists(path):
+        if path not in found:
+            target = os.path.join(root, unquote(path))
+            if path == "" or path.endswith("/") or os.path.isdir(target):
+                target = os.path.join(target, "index.html")
+            found[path] = os.path.isfile(target)
+        return found[path]
+
+    def why_broken(folder, url, absolute_only):
+        """None when `url`, found in a file of the site folder `folder`, resolves; else the reason."""
+        if not url or url.startswith("#") or url.lower().startswith(_SKIPPED_SCHEMES):
+            return None
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https"):
+            if base is None or parts.netloc != base.netloc:
+                return None  # another host
+            if not parts.path.startswith(base.path):
+                return "địa chỉ nằm ngoài địa chỉ gốc %s" % base_url
+            path = parts.path[len(base.path):]
+        elif parts.scheme or parts.netloc:
+            return None
+        elif absolute_only:
+            return "trang 404 được phục vụ ở mọi cấp thư mục, cần địa chỉ tuyệt đối"
+        else:
+            resolved = _join(prefix + folder, parts.path)
+            if not resolved.startswith(prefix):
+                return "liên kết ra ngoài thư mục của trang"
+            path = resolved[len(prefix):]
+        return None if exists(path) else "không có tệp"
+
+    verdicts = {}  # (folder, url, absolute only) -> reason or None: pages repeat their menus
+
+    def resolve(where, url, absolute_only=False):
+        folder = where.rpartition("/")[0] + "/" if "/" in where else ""
+        key = (folder, url, absolute_only)
+        if key not in verdicts:
+            verdicts[key] = why_broken(folder, url, absolute_only)
+        if verdicts[key]:
+            problems.append("%s → %s: %s" % (where, url, verdicts[key]))
+
+    for where in sorted(only) if only is not None else _site_files(root):
+        suffix = posixpath.splitext(where)[1].lower()
+        if where.startswith(SEARCH_INDEX + "/") or suffix not in _CHECKED_TYPES:
+            continue
+        with open(os.path.join(root, where), encoding="utf-8", errors="replace") as file:
+            text = file.read()
+        if suffix == ".html":
+            for url in _html_links(text):
+                resolve(where, url, absolute_only=where == "404.html")
+        elif suffix == ".css":
+            for url in _CSS_URL.findall(text):
+                resolve(where, url.strip())
+        else:
+            for url in _data_links(suffix, text):
+                resolve(where, url)
+    return problems
+
+
+_CHECKED_TYPES = (".html", ".css", ".xml", ".ics", ".json", ".csv", ".txt")
+
+
+def _site_files(root):
+    """Paths (relative, with /) of the files under root, in a stable order, the search index aside."""
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        if folder == root and SEARCH_INDEX in dirs:
+            dirs.remove(SEARCH_INDEX)  # the search library's own files
+        for name in sorted(names):
+            yield os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+
+
+def _data_links(suffix, text):
+    """Absolute URLs in a data file: CSV cells, JSON strings, URLs in XML, calendar or text."""
+    if suffix == ".csv":
+        cells = (cell.strip() for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row)
+        return [cell for cell in cells if _ABSOLUTE.fullmatch(cell)]
+    if suffix == ".json":
+        found = []
+
+        def walk(value):
+            if isinstance(value, str):
+                if _ABSOLUTE.fullmatch(value.strip()):
+                    found.append(value.strip())
+            elif isinstance(value, dict):
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+        try:
+            walk(json.loads(text))
+        except ValueError:
+            return [html.unescape(url) for url in _ABSOLUTE.findall(text)]
+        return found
+    if suffix == ".ics":
+        text = re.sub(r"\r?\n[ \t]", "", text)  # unfold long lines (RFC 5545 3.1)
+    return [html.unescape(url).rstrip(".,;)") for url in _ABSOLUTE.findall(text)]
+
+
+# ---------------------------------------------------------------- command line
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", default=None,
+                        help="Địa chỉ của trang trên máy chủ, gồm cả thư mục con (mặc định: biến môi trường "
+                             "FREEZER_BASE_URL, hoặc %s)." % DEFAULT_BASE_URL)
+    parser.add_argument("--destination", default=str(DEFAULT_DESTINATION), help="Thư mục kết quả (mặc định: site/).")
+    args = parser.parse_args(argv)
+    try:
+        summary = build(args.destination, base_url=args.base_url, progress=Progress())
+    except BuildError as error:
+        print("Lỗi: %s" % error, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nĐã dừng: trang công khai giữ nguyên bản cũ.", file=sys.stderr)
+        return 130
+    print(summary.line(), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

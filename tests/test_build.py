@@ -1,0 +1,487 @@
+"""build.py: the frozen public site — its files, its links, atomic and incremental builds, privacy."""
+import csv
+import datetime as dt
+import fcntl
+import hashlib
+import html
+import http.server
+import json
+import re
+import threading
+import unicodedata
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote, urljoin, urlsplit
+
+import pytest
+
+import build
+import models
+from vietnamese import fold
+
+BASE_URL = "https://dichvucong.example.gov.vn/dan-biet/"
+STAFF_SEGMENTS = {"dang-nhap", "dang-xuat", "y-kien", "quan-tri", "xem-truoc", "doi-thoai", "nhat-ky"}
+SHOWN_DIALOGUE_STATUSES = ("scheduled", "held", "concluded", "completed")
+HIDDEN_DIALOGUE_STATUSES = ("proposed", "appraised", "cancelled")
+DATA_FILES = ("ket-luan.csv", "ket-luan.json", "lich-doi-thoai.csv", "lich-doi-thoai.json")
+
+
+@pytest.fixture
+def public():
+    """The module build.py freezes."""
+    import views.public
+    return views.public
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@pytest.fixture
+def make_site(app, public, tmp_path):
+    """make_site(name="site") freezes the test's demo database into tmp_path/name; returns the folder."""
+    def _make(name="site", **kwargs):
+        destination = tmp_path / name
+        kwargs.setdefault("base_url", BASE_URL)
+        build.build(destination, database_url=app.config["DATABASE_URL"], **kwargs)
+        return destination
+    return _make
+
+
+def files_of(root):
+    """{relative path: sha256} of every file, the search index aside."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(Path(root).rglob("*")) if p.is_file() and not
+            p.relative_to(root).as_posix().startswith(build.SEARCH_INDEX + "/")}
+
+
+def times_of(root):
+    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in Path(root).rglob("*") if p.is_file()}
+
+
+def published_conclusions():
+    """Conclusions that DESIGN.md's rule publishes for certain (closed, public, signed notice in force)."""
+    correction = models.ConclusionNotice.alias()
+    replaced = correction.select(correction.supersedes).where(correction.status == "signed",
+                                                              correction.supersedes.is_null(False))
+    with models.db.connection_context():
+        return list(models.Conclusion.select().join(models.ConclusionNotice)
+                    .where(models.ConclusionNotice.status == "signed", models.ConclusionNotice.id.not_in(replaced),
+                           models.Conclusion.is_public, models.Conclusion.status.in_(models.CONCLUSION_CLOSED))
+                    .order_by(models.Conclusion.id))
+
+
+def dialogues_where(*conditions):
+    with models.db.connection_context():
+        return list(models.Dialogue.select().where(*conditions).order_by(models.Dialogue.id))
+
+
+# ---------------------------------------------------------------- the files
+
+
+PAGE_PATTERNS = [re.compile(p) for p in (
+    r"index\.html", r"404\.html", r"feed\.xml", r"sitemap\.xml", r"lich-doi-thoai\.ics",
+    r"ke-hoach/index\.html", r"ke-hoach/\d{4}/index\.html",
+    r"lich-doi-thoai/index\.html", r"lich-doi-thoai/[a-z0-9-]+/index\.html",
+    r"lich-doi-thoai/nam/\d{4}/(trang/\d+/)?index\.html",
+    r"ket-luan/index\.html", r"ket-luan/\d+/index\.html",
+    r"ket-luan/((linh-vuc/[a-z0-9-]+|nam/\d{4})/)?(trang/\d+/)?index\.html",
+    r"thong-ke/index\.html", r"yeu-cau-doi-thoai/index\.html", r"tim-kiem/index\.html",
+    r"du-lieu/index\.html", r"du-lieu/(ket-luan|lich-doi-thoai)\.(csv|json)")]
+
+
+def static_files(public, database_url):
+    """Site paths of the public blueprint's static files: the only assets the build may hold."""
+    from flask import url_for
+    application = public.create_public_app({"DATABASE_URL": database_url})
+    blueprint = application.blueprints["public"]
+    root = Path(blueprint.static_folder)
+    with application.test_request_context():
+        return {url_for("public.static", filename=p.relative_to(root).as_posix()).lstrip("/")
+                for p in root.rglob("*") if p.is_file()}
+
+
+def test_build_holds_the_public_pages_and_nothing_else(app, public, make_site):
+    site = make_site()
+    paths = set(files_of(site))
+    assets = static_files(public, app.config["DATABASE_URL"])
+    assert assets and any(p.endswith(".css") for p in assets)
+    assert assets <= paths
+    strangers = sorted(p for p in paths - assets if not any(pattern.fullmatch(p) for pattern in PAGE_PATTERNS))
+    assert strangers == []
+    for required in ("index.html", "404.html", "feed.xml", "sitemap.xml", "lich-doi-thoai.ics",
+                     "ke-hoach/index.html", "ke-hoach/2022/index.html", "lich-doi-thoai/index.html",
+                     "ket-luan/index.html", "thong-ke/index.html", "yeu-cau-doi-thoai/index.html",
+                     "tim-kiem/index.html", "du-lieu/index.html", *("du-lieu/" + n for n in DATA_FILES)):
+        assert required in paths, required
+    assert any(re.fullmatch(r"ket-luan/linh-vuc/[a-z0-9-]+/index\.html", p) for p in paths)
+    assert any(re.fullmatch(r"ket-luan/nam/\d{4}/index\.html", p) for p in paths)
+    # A page for each public dialogue, none for the others.
+    shown = dialogues_where(models.Dialogue.is_public, models.Dialogue.status.in_(SHOWN_DIALOGUE_STATUSES))
+    hidden = dialogues_where(~models.Dialogue.is_public | models.Dialogue.status.in_(HIDDEN_DIALOGUE_STATUSES))
+    assert shown and hidden
+    for dialogue in shown:
+        assert "lich-doi-thoai/%s/index.html" % dialogue.slug in paths
+    for dialogue in hidden:
+        assert "lich-doi-thoai/%s/index.html" % dialogue.slug not in paths
+    # A page for each published conclusion; no page for a conclusion that is not public.
+    published = published_conclusions()
+    assert published
+    for conclusion in published:
+        assert "ket-luan/%d/index.html" % conclusion.id in paths
+    with models.db.connection_context():
+        private = [c.id for c in models.Conclusion.select().where(~models.Conclusion.is_public)]
+    assert private
+    for conclusion_id in private:
+        assert "ket-luan/%d/index.html" % conclusion_id not in paths
+    # No staff page, whatever its name.
+    assert not [p for p in paths if STAFF_SEGMENTS & set(p.split("/"))]
+    assert not [p for p in paths if p.startswith("static/") and p not in assets]
+
+
+def test_every_link_resolves_from_a_sub_folder(make_site):
+    site = make_site()
+    assert build.check_links(site, BASE_URL) == []
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    locs = re.findall(r"<loc>([^<]+)</loc>", sitemap)
+    assert len(locs) > 10 and all(loc.startswith(BASE_URL) for loc in locs)
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="/' not in home and 'src="/' not in home  # relative links only
+
+
+def test_served_from_a_sub_folder_every_link_of_sample_pages_answers(make_site, tmp_path):
+    """The build served by a real web server under /dan-biet/: sample pages and all their links load."""
+    site = make_site("host/dan-biet")
+    handler = lambda *args, **kw: QuietHandler(*args, directory=str(tmp_path / "host"), **kw)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        root = "http://127.0.0.1:%d/dan-biet/" % server.server_address[1]
+        dialogue = next(p for p in files_of(site) if re.fullmatch(r"lich-doi-thoai/[a-z0-9-]+/index\.html", p))
+        conclusion = "ket-luan/%d/" % published_conclusions()[0].id
+        fetched = 0
+        for page in ("", "ket-luan/", conclusion, dialogue.removesuffix("index.html"), "du-lieu/"):
+            body = fetch(root + page)
+            assert '<html lang="vi"' in body
+            for link in set(build._html_links(body)):
+                if link.startswith("#") or link.startswith(("mailto:", "tel:")):
+                    continue
+                target = urljoin(root + page, link)
+                if urlsplit(target).netloc != urlsplit(root).netloc:
+                    continue
+                assert target.startswith(root), (page, link)
+                fetch(target)
+                fetched += 1
+        assert fetched > 10
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def fetch(url):
+    with urllib.request.urlopen(quote(url, safe=":/%#?=&")) as response:
+        assert response.status == 200, url
+        return response.read().decode("utf-8", errors="replace")
+
+
+def test_the_link_check_finds_broken_links(tmp_path):
+    site = tmp_path / "site"
+    (site / "ket-luan" / "1").mkdir(parents=True)
+    (site / "static").mkdir()
+    (site / "static" / "site.css").write_text("body{background:url('../missing.png')}")
+    (site / "index.html").write_text('<a href="ket-luan/1/index.html">ok</a><a href="ket-luan/">folder ok</a>'
+                                     '<a href="ket-luan/2/index.html">gone</a><a href="/static/site.css">root</a>'
+                                     '<img src="static/site.css"><a href="#main">x</a><a href="https://other.vn/">x</a>')
+    (site / "ket-luan" / "index.html").write_text('<a href="../index.html">home</a><a href="../../x.html">out</a>')
+    (site / "ket-luan" / "1" / "index.html").write_text('<link href="../../static/site.css" rel="stylesheet">')
+    (site / "404.html").write_text('<a href="%s">ok</a><a href="index.html">relative</a>' % BASE_URL)
+    (site / "sitemap.xml").write_text("<loc>%sket-luan/1/</loc><loc>%sket-luan/9/</loc>"
+                                      "<loc>https://dichvucong.example.gov.vn/khac/</loc>" % (BASE_URL, BASE_URL))
+    problems = build.check_links(site, BASE_URL)
+    assert sorted(p.split(": ", 1)[0] for p in problems) == sorted([
+        "index.html → ket-luan/2/index.html", "index.html → /static/site.css", "ket-luan/index.html → ../../x.html",
+        "404.html → index.html", "sitemap.xml → %sket-luan/9/" % BASE_URL,
+        "sitemap.xml → https://dichvucong.example.gov.vn/khac/", "static/site.css → ../missing.png"])
+
+
+# ---------------------------------------------------------------- reproducible, atomic, incremental
+
+
+def test_two_builds_of_the_same_data_are_byte_identical(make_site):
+    first, second = files_of(make_site("one")), files_of(make_site("two"))
+    assert len(first) > 20
+    assert first == second
+
+
+def test_an_interrupted_build_leaves_the_previous_site_whole(app, public, make_site, monkeypatch, tmp_path):
+    site = make_site()
+    before, before_times = files_of(site), times_of(site)
+    with models.db.connection_context():
+        models.Conclusion.update(public_summary="Nội dung mới sẽ không được xuất").execute()
+    original, calls = build.Freezer._build_one, []
+
+    def failing(self, url, last_modified=None):
+        calls.append(url)
+        if len(calls) == 15:
+            raise KeyboardInterrupt
+        return original(self, url, last_modified)
+
+    monkeypatch.setattr(build.Freezer, "_build_one", failing)
+    with pytest.raises(KeyboardInterrupt):
+        make_site()
+    assert files_of(site) == before and times_of(site) == before_times
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site")) == [
+        "site", "site.lock", "site.state.json"]
+    # A build that fails also keeps it, and says why: a page that cannot be written …
+    monkeypatch.setattr(build.Freezer, "_build_one", original)
+    generators = public.url_generators
+    monkeypatch.setattr(public, "url_generators",
+                        lambda: [*generators(), ("public.conclusion_page", {"conclusion_id": 999999})])
+    with pytest.raises(build.BuildError, match="không xuất được.*/ket-luan/999999/"):
+        make_site()
+    assert files_of(site) == before
+    # … or a broken link.
+    monkeypatch.setattr(public, "url_generators", generators)
+    monkeypatch.setattr(build, "check_links", lambda root, base_url, only=None: ["index.html → x.html: hỏng"])
+    with pytest.raises(build.BuildError, match="liên kết hỏng"):
+        make_site()
+    assert files_of(site) == before and times_of(site) == before_times
+
+
+def test_a_build_killed_between_the_two_renames_is_recovered(make_site, tmp_path):
+    site = make_site()
+    before = files_of(site)
+    site.rename(tmp_path / "site.old")  # as if killed after moving the old site aside
+    (tmp_path / "site.tmp-dead").mkdir()
+    build._tidy(site)
+    assert files_of(site) == before
+    assert not (tmp_path / "site.old").exists() and not (tmp_path / "site.tmp-dead").exists()
+
+
+def test_a_second_build_at_the_same_time_is_refused(make_site, tmp_path):
+    with open(tmp_path / "site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(build.BuildError, match="khác chạy"):
+            make_site()
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_rebuild_rewrites_only_the_pages_that_changed(make_site):
+    site = make_site()
+    hashes, mtimes = files_of(site), times_of(site)
+    changed = published_conclusions()[0]
+    with models.db.connection_context():
+        models.Conclusion.update(public_summary="Đã sửa chữa xong mái nhà bộ phận một cửa (bản cập nhật)",
+                                 updated_at=models.now()).where(models.Conclusion.id == changed.id).execute()
+    make_site()
+    new_hashes, new_mtimes = files_of(site), times_of(site)
+    page = "ket-luan/%d/index.html" % changed.id
+    assert new_hashes[page] != hashes[page]
+    assert "bản cập nhật" in (site / page).read_text(encoding="utf-8")
+    rewritten = {p for p in new_hashes if new_mtimes[p] != mtimes.get(p)}
+    assert rewritten == {p for p in new_hashes if new_hashes[p] != hashes.get(p)}  # same content → not touched
+    others = {"ket-luan/%d/index.html" % c.id for c in published_conclusions()} - {page}
+    assert others and not others & rewritten
+    assert len(rewritten) < len(new_hashes) / 4
+
+
+def test_a_rebuild_checks_the_links_of_what_changed_and_everything_when_a_file_went(make_site, monkeypatch):
+    site = make_site()
+    checked, check = [], build.check_links
+
+    def spy(root, base_url, only=None):
+        checked.append(None if only is None else sorted(only))
+        return check(root, base_url, only=only)
+
+    monkeypatch.setattr(build, "check_links", spy)
+    changed = published_conclusions()[0]
+    with models.db.connection_context():
+        models.Conclusion.update(public_summary="Tóm tắt mới").where(models.Conclusion.id == changed.id).execute()
+    make_site()
+    assert "ket-luan/%d/index.html" % changed.id in checked[-1]
+    assert 0 < len(checked[-1]) < len(files_of(site)) / 4
+    (site / "trang-cu.html").write_text("<p>Trang của lần xuất trước</p>")  # removed by the next build
+    make_site()
+    assert checked[-1] is None and not (site / "trang-cu.html").exists()
+
+
+def test_last_modified_lets_the_freezer_skip_pages_whose_records_are_older_than_their_file(
+        make_site, public, monkeypatch, tmp_path):
+    site = make_site()
+    first, second = published_conclusions()[:2]
+    with models.db.connection_context():
+        models.Conclusion.update(public_summary=models.Conclusion.public_summary.concat(" (đã sửa)")).where(
+            models.Conclusion.id.in_([first.id, second.id])).execute()
+    generators, earlier = public.url_generators, models.now() - dt.timedelta(hours=1)
+
+    def dated():  # as if only the second conclusion changed after the last build (Vietnam time)
+        for endpoint, values in generators():
+            newer = values.get("conclusion_id") == second.id
+            yield endpoint, values, models.now() if newer else earlier
+
+    monkeypatch.setattr(public, "url_generators", dated)
+    before = times_of(site)
+    make_site()
+    first_page, second_page = ("ket-luan/%d/index.html" % c.id for c in (first, second))
+    assert "(đã sửa)" in (site / second_page).read_text(encoding="utf-8")
+    assert "(đã sửa)" not in (site / first_page).read_text(encoding="utf-8")
+    assert times_of(site)[first_page] == before[first_page]
+    # Other code, base URL or day than the build carried forward: no page is skipped.
+    (tmp_path / "site.state.json").write_text('{"fingerprint": "other", "checked": true}')
+    make_site()
+    assert "(đã sửa)" in (site / first_page).read_text(encoding="utf-8")
+
+
+def test_a_change_saved_while_a_page_was_being_frozen_reaches_the_next_build(make_site, public, monkeypatch):
+    """The page written from data read before the change must not look newer than the change."""
+    target = published_conclusions()[0]
+    page, generators = "ket-luan/%d/index.html" % target.id, public.url_generators
+
+    def dated():  # last_modified from the records, as a generator that uses it would give
+        with models.db.connection_context():
+            times = dict(models.Conclusion.select(models.Conclusion.id, models.Conclusion.updated_at).tuples())
+        for endpoint, values in generators():
+            yield endpoint, values, times.get(values.get("conclusion_id"), dt.datetime(2000, 1, 1))
+
+    def save(summary):
+        with models.db.connection_context():
+            models.Conclusion.update(public_summary=summary, updated_at=models.now()).where(
+                models.Conclusion.id == target.id).execute()
+
+    monkeypatch.setattr(public, "url_generators", dated)
+    site = make_site()
+    save("Bản sửa thứ nhất")
+    original = build.Freezer._build_one
+
+    def saving_midway(self, url, last_modified=None):
+        if url == "/index.html" or url == "/":  # the data are read; the page is not written yet
+            save("Bản sửa thứ hai, lưu trong lúc xuất")
+        return original(self, url, last_modified)
+
+    monkeypatch.setattr(build.Freezer, "_build_one", saving_midway)
+    make_site()
+    assert "Bản sửa thứ nhất" in (site / page).read_text(encoding="utf-8")
+    monkeypatch.setattr(build.Freezer, "_build_one", original)
+    make_site()
+    assert "Bản sửa thứ hai" in (site / page).read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_the_command_builds_with_a_summary(app, public, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    assert build.main(["--base-url", "https://tinh.example.vn/dan-biet", "--destination", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"Đang xuất trang \d+/\d+", err)
+    pages = int(re.search(r"Đã xuất (\d+) trang", err).group(1))
+    assert pages == sum(1 for _ in (tmp_path / "out").rglob("*") if _.is_file())
+    assert set(re.findall(r"Đang xuất trang \d+/(\d+)", err)) == {str(pages)}  # the total is known from the start
+    assert "https://tinh.example.vn/dan-biet/" in (tmp_path / "out" / "sitemap.xml").read_text(encoding="utf-8")
+    assert build.main(["--base-url", "ftp://tinh.example.vn/", "--destination", str(tmp_path / "bad")]) == 1
+    assert "Địa chỉ gốc không hợp lệ" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
+# ---------------------------------------------------------------- the privacy canary
+
+CANARIES = ["Canary Nguyễn Văn Lộ", "0987 654 321", "079203009999", "canary@example.com", "CANARY-TO-CAO",
+            "CANARY-CHUA-KY", "CANARY-NOI-BO", "CANARY-NOI-DUNG-Y-KIEN", "CANARY-GHI-CHU-NOI-BO",
+            "CANARY-QUYET-DINH-NOI-BO", "Canary Trần Thị Phụ Trách"]
+
+
+def plant_canaries():
+    """Personal and internal data that must never reach the public site, next to data that does."""
+    today = models.today()
+    public_dialogue = next(c.notice.dialogue for c in published_conclusions()
+                           if c.notice.dialogue.is_public and c.notice.dialogue.status in SHOWN_DIALOGUE_STATUSES)
+    field = models.Field.select().order_by(models.Field.id).first()
+    unit = models.Unit.select().order_by(models.Unit.id).first()
+    with models.db.atomic():
+        person = models.User.create(username="canary", full_name="Canary Trần Thị Phụ Trách", role="unit_head",
+                                    unit=unit, password_hash="x", email="canary@example.com")
+        opinions = [models.Opinion.create(
+            code="YK-%d-9%03d" % (today.year, n), kind=kind, audience="citizens", dialogue=public_dialogue,
+            submitter_name="Canary Nguyễn Văn Lộ",
+            submitter_contact="0987 654 321 · CCCD 079203009999 · canary@example.com · 12 đường Canary",
+            content=text, field=field, assigned_unit=unit, status="concluded")
+            for n, (kind, text) in enumerate((("petition", "CANARY-NOI-DUNG-Y-KIEN"),
+                                              ("denunciation", "CANARY-TO-CAO")))]
+        signed = models.ConclusionNotice.create(dialogue=public_dialogue, title="Thông báo kết luận", status="signed",
+                                                year=today.year, number=990, signed_at=models.now())
+        draft = models.ConclusionNotice.create(dialogue=public_dialogue, title="Dự thảo thông báo", status="draft")
+        for notice, summary, decision in (
+                (signed, "Đã liên hệ ông Lộ qua số 0987 654 321 để giải quyết", "Giao phòng xử lý"),
+                (signed, "Đã trả lời bằng văn bản cho công dân", "CANARY-QUYET-DINH-NOI-BO"),
+                (draft, "CANARY-CHUA-KY", "Chưa ký")):
+            conclusion = models.Conclusion.create(
+                notice=notice, decision=decision, responsible_unit=unit, responsible_user=person,
+                public_summary=summary, is_public=True, status="resolved", closed_at=models.now(), field=field)
+            for opinion in opinions:
+                models.ConclusionOpinion.create(conclusion=conclusion, opinion=opinion)
+            models.FollowUp.create(conclusion=conclusion, note="CANARY-GHI-CHU-NOI-BO", user=person)
+            models.record_transition(conclusion, person, "open", "resolved", "CANARY-GHI-CHU-NOI-BO")
+        for opinion in opinions:
+            models.FollowUp.create(opinion=opinion, note="CANARY-GHI-CHU-NOI-BO", user=person)
+        models.Dialogue.create(title="CANARY-NOI-BO đối thoại với công chức", slug="canary-noi-bo", kind="periodic",
+                               audience="staff", starts_at=models.now() + dt.timedelta(days=3), status="scheduled",
+                               is_public=False, place="Phòng họp Canary", chair="Canary Trần Thị Phụ Trách")
+    return signed
+
+
+def readable_forms(raw):
+    """The ways a file may carry a string: as is, HTML/XML-unescaped, JSON-unescaped, unfolded (ICS)."""
+    text = raw.decode("utf-8")
+    forms = {text, html.unescape(text), re.sub(r"\r?\n[ \t]", "", text)}
+    forms.add(re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text))
+    forms |= {urllib.request.unquote(f) for f in list(forms)}
+    forms |= {unicodedata.normalize("NFC", f) for f in list(forms)}
+    return forms
+
+
+def leaks(raw):
+    found = []
+    for form in readable_forms(raw):
+        folded = fold(form)
+        digits = re.sub(r"(?<=\d)[\s.\-]+(?=\d)", "", form)
+        for canary in CANARIES:
+            if canary in form or fold(canary) in folded:
+                found.append(canary)
+            if canary[0].isdigit() and re.sub(r"\D", "", canary)[1:] in digits:  # 0987… or +84 987…
+                found.append(canary)
+    return sorted(set(found))
+
+
+def test_the_canaries_never_reach_the_build(app, make_site):
+    signed = plant_canaries()
+    site = make_site()
+    leaked = {path: leaks((site / path).read_bytes()) for path in files_of(site)}
+    assert {path: found for path, found in leaked.items() if found} == {}
+    # The canaries sit next to published records: the public dialogue and its clean conclusion are there.
+    dialogue_page = site / "lich-doi-thoai" / signed.dialogue.slug / "index.html"
+    assert dialogue_page.is_file()
+    clean = models.Conclusion.get(models.Conclusion.public_summary == "Đã trả lời bằng văn bản cho công dân")
+    assert "Đã trả lời bằng văn bản cho công dân" in (site / "ket-luan" / str(clean.id) / "index.html").read_text(
+        encoding="utf-8")
+
+
+def test_the_canary_check_would_see_a_leak():
+    assert leaks("<p>Ông Canary Nguy&#7877;n Văn Lộ</p>".encode()) == ["Canary Nguyễn Văn Lộ"]
+    assert leaks(b"SUMMARY:goi 0987.654.321") == ["0987 654 321"]
+    assert leaks(b'{"x": "canary\\u0040example.com"}') == ["canary@example.com"]
+    assert leaks(b"LIEN HE: +84 987 654 321, CCCD 079 203 009 999") == ["079203009999", "0987 654 321"]
+    assert leaks(b"DESCRIPTION:CANARY-TO-\r\n CAO") == ["CANARY-TO-CAO"]
+    assert leaks(b"canary nguyen van lo") == ["Canary Nguyễn Văn Lộ"]
+    assert leaks("Kết luận số 12 về đất đai".encode()) == []
+
+
+def test_open_data_is_readable(make_site):
+    site = make_site()
+    rows = list(csv.reader((site / "du-lieu" / "ket-luan.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert len(rows) > len(published_conclusions())  # a header and one row per conclusion at least
+    assert json.loads((site / "du-lieu" / "ket-luan.json").read_text(encoding="utf-8"))
