@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test chromium db site bench lint clean
+.PHONY: setup run test chromium java db site bench lint clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js
 
@@ -15,7 +15,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 static/vendor/htmx.min.js: package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
+	npm ci --ignore-scripts --no-audit --no-fund --silent
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 
@@ -31,7 +31,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
-test: setup chromium
+# The Nu Html Checker (npm vnu-jar) runs on Java.
+java:
+	@command -v java >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless; }
+
+test: setup chromium java
 	$(PY) -m pytest -n 2 -q
 
 lint: setup

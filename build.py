@@ -60,14 +60,15 @@ class Summary:
     copy_seconds: float = 0.0
     freeze_seconds: float = 0.0
     check_seconds: float = 0.0
+    index_seconds: float = 0.0
     destination: str = ""
     problems: list = field(default_factory=list)
 
     def line(self):
         return ("Đã xuất %d trang (%d tệp ghi mới) · %d tệp, %s · %.1f giây (chép bản cũ %.1f, đóng băng %.1f, "
-                "kiểm tra liên kết %.1f) → %s" % (self.pages, self.written, self.files, _size(self.bytes), self.seconds,
-                                                  self.copy_seconds, self.freeze_seconds, self.check_seconds,
-                                                  self.destination))
+                "chỉ mục tìm kiếm %.1f, kiểm tra liên kết %.1f) → %s" % (
+                    self.pages, self.written, self.files, _size(self.bytes), self.seconds, self.copy_seconds,
+                    self.freeze_seconds, self.index_seconds, self.check_seconds, self.destination))
 
 
 def _size(count):
@@ -160,9 +161,11 @@ def fingerprint(base_url, day):
 
 
 def _snapshot(root):
-    """{relative path: (size, mtime_ns)} of every file under root."""
+    """{relative path: (size, mtime_ns)} of every file under root but the search index (rebuilt each time)."""
     out = {}
-    for folder, _, names in os.walk(root):
+    for folder, folders, names in os.walk(root):
+        if folder == os.fspath(root):
+            folders[:] = [f for f in folders if f != SEARCH_INDEX]
         for name in names:
             path = os.path.join(folder, name)
             stat = os.stat(path)
@@ -272,7 +275,7 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
             t0, data_read_from = time.perf_counter(), time.time()
             summary.pages = _freeze_with_database(work, base_url, database_url, progress, allow_skip=same_code)
             summary.freeze_seconds = time.perf_counter() - t0
-            # (The search index is built into `work` here, before the links are checked.)
+            summary.index_seconds = index_search(work)  # the search index, before the links are checked
             after = _snapshot(work)
             written = [path for path, sig in after.items() if before.get(path) != sig]
             _date_back(work, written, data_read_from)
@@ -327,6 +330,24 @@ def _freeze_with_database(work, base_url, database_url, progress, allow_skip):
             models.db.close()
         if hasattr(models.db.obj, "close_all"):
             models.db.obj.close_all()
+
+
+def index_search(folder):
+    """Index the frozen site in `folder` with Pagefind into `folder`/pagefind/; returns the seconds it took.
+
+    Only the pages' main content is indexed (`data-pagefind-body` in templates/public/base.html).
+    The previous index, carried forward with the build, is removed first: its file names change.
+    """
+    import subprocess
+
+    from pagefind_bin import get_executable
+    started = time.perf_counter()
+    shutil.rmtree(Path(folder) / SEARCH_INDEX, ignore_errors=True)
+    result = subprocess.run([str(get_executable()), "--site", str(folder), "--output-subdir", SEARCH_INDEX,
+                             "--silent"], capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise BuildError("Không lập được chỉ mục tìm kiếm (Pagefind): %s" % (result.stderr or result.stdout).strip())
+    return time.perf_counter() - started
 
 
 def _swap(work, destination):
@@ -493,6 +514,11 @@ def main(argv=None):
                         help="Địa chỉ của trang trên máy chủ, gồm cả thư mục con (mặc định: biến môi trường "
                              "FREEZER_BASE_URL, hoặc %s)." % DEFAULT_BASE_URL)
     parser.add_argument("--destination", default=str(DEFAULT_DESTINATION), help="Thư mục kết quả (mặc định: site/).")
+    parser.add_argument("--publish", metavar="TARGET", default=None,
+                        help="Sau khi xuất, đăng lên máy chủ: một thư mục, hoặc ftp://user@host/path, "
+                             "ftps://… (mật khẩu lấy từ biến môi trường PUBLISH_PASSWORD).")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="Với --publish: chỉ liệt kê các thay đổi, không gửi gì.")
     args = parser.parse_args(argv)
     try:
         summary = build(args.destination, base_url=args.base_url, progress=Progress())
@@ -503,6 +529,15 @@ def main(argv=None):
         print("\nĐã dừng: trang công khai giữ nguyên bản cũ.", file=sys.stderr)
         return 130
     print(summary.line(), file=sys.stderr)
+    if args.publish:
+        import publish  # only after a successful build: the build swaps the folder
+        try:
+            sent = publish.publish(args.destination, args.publish, dry_run=args.dry_run,
+                                   progress=publish.Progress())
+        except publish.PublishError as error:
+            print("Lỗi: %s" % error, file=sys.stderr)
+            return 1
+        print(sent.line(), file=sys.stderr)
     return 0
 
 

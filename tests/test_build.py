@@ -380,12 +380,27 @@ def test_the_command_builds_with_a_summary(app, public, tmp_path, monkeypatch, c
     err = capsys.readouterr().err
     assert re.search(r"Đang xuất trang \d+/\d+", err)
     pages = int(re.search(r"Đã xuất (\d+) trang", err).group(1))
-    assert pages == sum(1 for _ in (tmp_path / "out").rglob("*") if _.is_file())
+    assert pages == sum(1 for f in (tmp_path / "out").rglob("*")
+                        if f.is_file() and "pagefind" not in f.relative_to(tmp_path / "out").parts)
+    assert "chỉ mục tìm kiếm" in err
     assert set(re.findall(r"Đang xuất trang \d+/(\d+)", err)) == {str(pages)}  # the total is known from the start
     assert "https://tinh.example.vn/dan-biet/" in (tmp_path / "out" / "sitemap.xml").read_text(encoding="utf-8")
     assert build.main(["--base-url", "ftp://tinh.example.vn/", "--destination", str(tmp_path / "bad")]) == 1
     assert "Địa chỉ gốc không hợp lệ" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_command_builds_then_publishes_to_a_folder(app, public, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    out, host = tmp_path / "out", tmp_path / "host"
+    args = ["--destination", str(out), "--publish", str(host)]
+    assert build.main(args + ["--dry-run"]) == 0
+    assert not (host / "index.html").exists()  # a dry run sends nothing
+    assert build.main(args) == 0
+    built = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    sent = sorted(p.relative_to(host) for p in host.rglob("*") if p.is_file() and p.name != ".dan-biet-manifest.json")
+    assert sent == built
+    assert (host / "index.html").read_bytes() == (out / "index.html").read_bytes()
 
 
 # ---------------------------------------------------------------- the privacy canary

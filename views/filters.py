@@ -37,6 +37,15 @@ def deadline_flag(deadline, closed=False):
     return None
 
 
+def deadline_badge(deadline, closed=False):
+    """The flag as a badge: "sắp đến hạn", "quá hạn", "quá hạn nghiêm trọng" (or nothing)."""
+    flag = deadline_flag(deadline, closed)
+    if flag is None:
+        return Markup("")
+    return Markup(' <span class="badge %s">%s</span>') % (deadlines.FLAG_CLASSES[flag],
+                                                          deadlines.FLAG_LABELS[flag].lower())
+
+
 def register(app):
     app.jinja_env.filters["date_vn"] = date_vn
     app.jinja_env.filters["datetime_vn"] = datetime_vn
@@ -47,6 +56,5 @@ def register(app):
         CHANNELS=models.CHANNELS, AUDIENCES=models.AUDIENCES, DIALOGUE_KINDS=models.DIALOGUE_KINDS,
         DIALOGUE_STATUSES=models.DIALOGUE_STATUSES, OCCASIONS=models.OCCASIONS,
         UNIT_KINDS=models.UNIT_KINDS,
-        deadline_flag=deadline_flag, DEADLINE_FLAG_LABELS=deadlines.FLAG_LABELS,
-        DEADLINE_FLAG_CLASSES=deadlines.FLAG_CLASSES,
+        deadline_flag=deadline_flag, deadline_badge=deadline_badge,
     )
