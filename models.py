@@ -785,6 +785,9 @@ CONFIDENTIAL_FIELDS = {"submitter_name", "submitter_contact", "password_hash", "
 MASK = "[bảo mật]"
 
 
+READ_ACTIONS = ("view_identity", "login", "login_failed", "logout")  # logged, but not edits
+
+
 class AuditLog(BaseModel):
     at = pw.DateTimeField(default=now, index=True)
     user = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
@@ -793,6 +796,15 @@ class AuditLog(BaseModel):
     object_id = pw.IntegerField(null=True)
     summary = pw.CharField(max_length=300, default="")
     changes = pw.TextField(default="")  # JSON {field: [old, new]}
+
+    @classmethod
+    def last_editor_name(cls, obj):
+        """Who last wrote this record (shown in the conflict box), or None."""
+        row = (cls.select(cls, User).join(User, pw.JOIN.LEFT_OUTER)
+               .where(cls.object_type == obj._meta.table_name, cls.object_id == obj.id,
+                      cls.action.not_in(READ_ACTIONS))
+               .order_by(cls.id.desc()).first())
+        return row.user.full_name if row is not None and row.user_id else None
 
     @property
     def change_list(self):

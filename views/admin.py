@@ -12,7 +12,7 @@ from forms import REQUIRED, BaseForm, IdSelectField, choices
 from models import AuditLog, ConflictError, Unit, User, audit, db, save_versioned
 from vietnamese import person_sort_key, sort_key
 from views.auth import hash_password, roles_required
-from views.common import Page, page_arg, wants_fragment
+from views.common import Page, form_version, invalid_status, page_arg, wants_fragment
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 
@@ -31,27 +31,6 @@ def _int_arg(name):
         return int(request.args.get(name, ""))
     except ValueError:
         return None
-
-
-def _version(form):
-    """The version the form was opened at; 0 (never current) when missing or garbled."""
-    try:
-        return int(form.version.data or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _invalid_status():
-    """422 for a plain form post; htmx swaps only 2xx, so it gets 200."""
-    return 200 if wants_fragment() else 422
-
-
-def _last_editor(obj):
-    """Who last wrote this record (for the conflict box), from the audit log."""
-    row = (AuditLog.select(AuditLog, User).join(User, pw.JOIN.LEFT_OUTER)
-           .where(AuditLog.object_type == obj._meta.table_name, AuditLog.object_id == obj.id)
-           .order_by(AuditLog.id.desc()).first())
-    return row.user.full_name if row is not None and row.user_id else None
 
 
 class Rows(list):
@@ -142,10 +121,10 @@ def unit_new_post():
                 audit(g.user, "create", unit, {k: (None, v) for k, v in values.items()},
                       summary="Tạo đơn vị %s" % unit.name)
         except pw.IntegrityError:
-            return _unit_form_page(form, errors={"code": CODE_TAKEN}), _invalid_status()
+            return _unit_form_page(form, errors={"code": CODE_TAKEN}), invalid_status()
         flash("Đã tạo đơn vị “%s”." % unit.name, "success")
         return redirect(url_for("admin.units_get"), code=303)
-    return _unit_form_page(form, errors=form.first_errors()), _invalid_status()
+    return _unit_form_page(form, errors=form.first_errors()), invalid_status()
 
 
 @bp.get("/don-vi/<int:unit_id>/sua")
@@ -163,16 +142,16 @@ def unit_edit_post(unit_id):
     unit = Unit.get_or_none(Unit.id == unit_id) or abort(404)
     form = UnitForm(unit=unit)
     if not form.validate():
-        return _unit_form_page(form, unit, errors=form.first_errors()), _invalid_status()
+        return _unit_form_page(form, unit, errors=form.first_errors()), invalid_status()
     try:
-        unit = save_versioned(unit, _version(form), g.user, form.values(), summary="Sửa đơn vị %s" % unit.name)
+        unit = save_versioned(unit, form_version(form), g.user, form.values(), summary="Sửa đơn vị %s" % unit.name)
     except ConflictError as error:
         current = error.current
-        current.updated_by_name = _last_editor(current)
+        current.updated_by_name = AuditLog.last_editor_name(current)
         form.version.data = current.version  # saving again now is a deliberate overwrite
         return _unit_form_page(form, unit, conflict=current), 409
     except pw.IntegrityError:
-        return _unit_form_page(form, unit, errors={"code": CODE_TAKEN}), _invalid_status()
+        return _unit_form_page(form, unit, errors={"code": CODE_TAKEN}), invalid_status()
     flash("Đã lưu đơn vị “%s”." % unit.name, "success")
     return redirect(url_for("admin.units_get"), code=303)
 
@@ -272,7 +251,7 @@ def _user_conflict_fields(account):
 
 def _user_form_page(form, account=None, errors=None, conflict=None, password_errors=None):
     if conflict is not None:
-        conflict.updated_by_name = _last_editor(conflict)
+        conflict.updated_by_name = AuditLog.last_editor_name(conflict)
     return render_template("staff/admin/user_form.html", form=form, account=account, errors=errors or {},
                            units=_units_sorted(), conflict=conflict,
                            conflict_fields=_user_conflict_fields(conflict) if conflict else [],
@@ -321,10 +300,10 @@ def user_new_post():
                 audit(g.user, "create", account, {k: (None, v) for k, v in values.items()},
                       summary="Tạo tài khoản %s" % account.username)
         except pw.IntegrityError:
-            return _user_form_page(form, errors={"username": USERNAME_TAKEN}), _invalid_status()
+            return _user_form_page(form, errors={"username": USERNAME_TAKEN}), invalid_status()
         flash("Đã tạo tài khoản “%s”." % account.username, "success")
         return redirect(url_for("admin.users_get"), code=303)
-    return _user_form_page(form, errors=form.first_errors()), _invalid_status()
+    return _user_form_page(form, errors=form.first_errors()), invalid_status()
 
 
 @bp.get("/tai-khoan/<int:user_id>/sua")
@@ -344,15 +323,15 @@ def user_edit_post(user_id):
     account = _account_or_404(user_id)
     form = UserForm(account=account)
     if not form.validate():
-        return _user_form_page(form, account, errors=form.first_errors()), _invalid_status()
+        return _user_form_page(form, account, errors=form.first_errors()), invalid_status()
     try:
-        account = save_versioned(account, _version(form), g.user, form.values(),
+        account = save_versioned(account, form_version(form), g.user, form.values(),
                                  summary="Sửa tài khoản %s" % account.username)
     except ConflictError as error:
         form.version.data = error.current.version  # saving again now is a deliberate overwrite
         return _user_form_page(form, account, conflict=error.current), 409
     except pw.IntegrityError:
-        return _user_form_page(form, account, errors={"username": USERNAME_TAKEN}), _invalid_status()
+        return _user_form_page(form, account, errors={"username": USERNAME_TAKEN}), invalid_status()
     flash("Đã lưu tài khoản “%s”." % account.username, "success")
     return redirect(url_for("admin.users_get"), code=303)
 
@@ -639,4 +618,4 @@ def audit_get():
     html = render_template(template, page=page, entries=_audit_entries(page.items), form=form,
                            errors=form.first_errors(), people=people, actions=ACTION_LABELS,
                            object_types=OBJECT_LABELS)
-    return html, 200 if valid else _invalid_status()
+    return html, 200 if valid else invalid_status()

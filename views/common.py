@@ -103,3 +103,16 @@ def url_with(**changes):
             args[key] = value
     query = urlencode(args)
     return request.path + ("?" + query if query else "")
+
+
+def form_version(form):
+    """The version an edit form was opened at; 0 (never current) when missing or garbled."""
+    try:
+        return int(form.version.data or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def invalid_status():
+    """422 for a plain form post; htmx swaps only 2xx answers, so it gets 200."""
+    return 200 if wants_fragment() else 422

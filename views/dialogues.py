@@ -281,16 +281,9 @@ def detail_context(dialogue, **extra):
     return context
 
 
-def last_editor_name(dialogue):
-    row = (AuditLog.select(AuditLog, User).join(User, pw.JOIN.LEFT_OUTER)
-           .where(AuditLog.object_type == "dialogue", AuditLog.object_id == dialogue.id)
-           .order_by(AuditLog.id.desc()).first())
-    return row.user.full_name if row and row.user_id else None
-
-
 def conflict_fields(current):
     """The stored values another person saved, as (label, value) for `_macros.conflict`."""
-    current.updated_by_name = last_editor_name(current)
+    current.updated_by_name = AuditLog.last_editor_name(current)
     fields = ", ".join(f.name for f in Field.select().join(DialogueField)
                        .where(DialogueField.dialogue == current.id).order_by(Field.position))
     people = ", ".join(u.full_name for u in User.select().join(DialogueAttendee)
@@ -526,7 +519,7 @@ def minutes_post(dialogue_id):
                        summary="Cập nhật biên bản: %s" % dialogue.title)
     except ConflictError as error:
         current = error.current
-        current.updated_by_name = last_editor_name(current)
+        current.updated_by_name = AuditLog.last_editor_name(current)
         form.version.data = current.version
         return minutes_page(dialogue, form, 409, current=current)
     flash("Đã lưu biên bản.", "success")

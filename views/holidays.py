@@ -9,9 +9,9 @@ from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 import deadlines
 import models
 from forms import REQUIRED, BaseForm, choices
-from models import AuditLog, ConflictError, Holiday, User, audit, db, save_versioned
+from models import AuditLog, ConflictError, Holiday, audit, db, save_versioned
 from views.auth import roles_required
-from views.common import wants_fragment
+from views.common import form_version, invalid_status, wants_fragment
 
 bp = Blueprint("holidays", __name__, url_prefix="/quan-tri/ngay-nghi")
 
@@ -82,25 +82,6 @@ class HolidayForm(BaseForm):
         return {"day": self.day.day, "name": self.name.data, "kind": self.kind.data}
 
 
-def _version(form):
-    try:
-        return int(form.version.data or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _invalid_status():
-    """422 for a plain form post; htmx swaps only 2xx, so it gets 200."""
-    return 200 if wants_fragment() else 422
-
-
-def _last_editor(obj):
-    row = (AuditLog.select(AuditLog, User).join(User, pw.JOIN.LEFT_OUTER)
-           .where(AuditLog.object_type == obj._meta.table_name, AuditLog.object_id == obj.id)
-           .order_by(AuditLog.id.desc()).first())
-    return row.user.full_name if row is not None and row.user_id else None
-
-
 def _conflict_fields(holiday):
     return [("Ngày", holiday.day.strftime("%d/%m/%Y")), ("Tên ngày nghỉ", holiday.name),
             ("Loại", models.HOLIDAY_KINDS.get(holiday.kind, holiday.kind))]
@@ -108,7 +89,7 @@ def _conflict_fields(holiday):
 
 def _form_page(form, holiday=None, errors=None, conflict=None):
     if conflict is not None:
-        conflict.updated_by_name = _last_editor(conflict)
+        conflict.updated_by_name = AuditLog.last_editor_name(conflict)
     return render_template("staff/holidays/form.html", form=form, holiday=holiday, errors=errors or {},
                            conflict=conflict, conflict_fields=_conflict_fields(conflict) if conflict else [],
                            kinds=models.HOLIDAY_KINDS)
@@ -152,7 +133,7 @@ def new_post():
     """Add a day off or a make-up working day."""
     form = HolidayForm()
     if not form.validate():
-        return _form_page(form, errors=form.first_errors()), _invalid_status()
+        return _form_page(form, errors=form.first_errors()), invalid_status()
     values = form.values()
     try:
         with db.atomic():
@@ -161,7 +142,7 @@ def new_post():
                   summary="Thêm %s %s: %s" % (models.HOLIDAY_KINDS[holiday.kind].lower(),
                                              holiday.day.strftime("%d/%m/%Y"), holiday.name))
     except pw.IntegrityError:
-        return _form_page(form, errors={"day": DAY_TAKEN}), _invalid_status()
+        return _form_page(form, errors={"day": DAY_TAKEN}), invalid_status()
     deadlines.forget_calendar()
     flash("Đã thêm ngày %s: %s." % (holiday.day.strftime("%d/%m/%Y"), holiday.name), "success")
     return redirect(url_for("holidays.list_get", nam=holiday.day.year), code=303)
@@ -182,15 +163,15 @@ def edit_post(holiday_id):
     holiday = _holiday_or_404(holiday_id)
     form = HolidayForm(holiday=holiday)
     if not form.validate():
-        return _form_page(form, holiday, errors=form.first_errors()), _invalid_status()
+        return _form_page(form, holiday, errors=form.first_errors()), invalid_status()
     try:
-        saved = save_versioned(holiday, _version(form), g.user, form.values(),
+        saved = save_versioned(holiday, form_version(form), g.user, form.values(),
                                summary="Sửa ngày %s: %s" % (holiday.day.strftime("%d/%m/%Y"), holiday.name))
     except ConflictError as error:
         form.version.data = error.current.version  # saving again now is a deliberate overwrite
         return _form_page(form, holiday, conflict=error.current), 409
     except pw.IntegrityError:
-        return _form_page(form, holiday, errors={"day": DAY_TAKEN}), _invalid_status()
+        return _form_page(form, holiday, errors={"day": DAY_TAKEN}), invalid_status()
     deadlines.forget_calendar()
     flash("Đã lưu ngày %s: %s." % (saved.day.strftime("%d/%m/%Y"), saved.name), "success")
     return redirect(url_for("holidays.list_get", nam=saved.day.year), code=303)

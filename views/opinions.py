@@ -225,18 +225,9 @@ def _can_answer(opinion, user):
     return user.role == "coordinator" or (user.is_content_staff and opinion.can_edit(user))
 
 
-def _last_editor(opinion):
-    """Who saved the opinion last (from the audit log), for the conflict box."""
-    row = (AuditLog.select(AuditLog, User).join(User, models.pw.JOIN.LEFT_OUTER)
-           .where(AuditLog.object_type == "opinion", AuditLog.object_id == opinion.id,
-                  AuditLog.action != "view_identity")
-           .order_by(AuditLog.id.desc()).first())
-    return row.user.full_name if row and row.user else None
-
-
 def _conflict(current, form_name):
     """What the conflict box shows: the stored values someone else saved."""
-    current.updated_by_name = _last_editor(current)
+    current.updated_by_name = AuditLog.last_editor_name(current)
     fields = [("Trạng thái", current.status_label)]
     if form_name == "assign":
         fields += [("Đơn vị xử lý", current.assigned_unit.name if current.assigned_unit_id else ""),
