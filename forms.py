@@ -2,6 +2,8 @@
 
 CSRF is checked for every POST by CSRFProtect in app.py, so these forms do not repeat it.
 """
+import datetime as dt
+
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -10,6 +12,24 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 import models
 
 REQUIRED = "Vui lòng nhập %s."
+
+
+def strip(value):
+    """A field filter: surrounding spaces are not part of what was typed."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def parse_day(text):
+    """A day typed as dd/mm/yyyy or yyyy-mm-dd; None when empty; ValueError when unreadable."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            pass
+    raise ValueError(text)
 
 
 class VietnameseMessages:

@@ -8,7 +8,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectField, Strin
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 import models
-from forms import REQUIRED, BaseForm, IdSelectField, choices
+from forms import REQUIRED, BaseForm, IdSelectField, choices, parse_day, strip
 from models import AuditLog, ConflictError, Unit, User, audit, db, save_versioned
 from vietnamese import person_sort_key, sort_key
 from views.auth import hash_password, roles_required
@@ -20,10 +20,6 @@ UNIT_READERS = ("admin", "coordinator", "chief", "leader")
 AUDIT_READERS = ("coordinator", "chief")
 AUDIT_PER_PAGE = 50
 UNIT_NEEDED = ("specialist", "unit_head")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _int_arg(name):
@@ -48,10 +44,10 @@ class Rows(list):
 
 
 class UnitForm(BaseForm):
-    code = StringField("Mã đơn vị", filters=[_strip], validators=[
+    code = StringField("Mã đơn vị", filters=[strip], validators=[
         DataRequired(REQUIRED % "mã đơn vị"), Length(max=20, message="Mã tối đa 20 ký tự."),
         Regexp(r"^[A-Za-z0-9]+$", message="Mã chỉ gồm chữ cái không dấu và chữ số, không có dấu cách.")])
-    name = StringField("Tên đơn vị", filters=[_strip], validators=[
+    name = StringField("Tên đơn vị", filters=[strip], validators=[
         DataRequired(REQUIRED % "tên đơn vị"), Length(max=200, message="Tên tối đa 200 ký tự.")])
     kind = SelectField("Loại đơn vị", choices=choices(models.UNIT_KINDS), default="content",
                        validate_choice=False, validators=[
@@ -182,17 +178,17 @@ def _email(form, field):
 
 
 class UserForm(BaseForm):
-    username = StringField("Tên đăng nhập", filters=[_strip], validators=[
+    username = StringField("Tên đăng nhập", filters=[strip], validators=[
         DataRequired(REQUIRED % "tên đăng nhập"), Length(max=50, message="Tối đa 50 ký tự."),
         Regexp(r"^[a-z0-9._-]+$", message="Chỉ dùng chữ thường không dấu, chữ số và các dấu . _ -")])
-    full_name = StringField("Họ và tên", filters=[_strip], validators=[
+    full_name = StringField("Họ và tên", filters=[strip], validators=[
         DataRequired(REQUIRED % "họ và tên"), Length(max=120, message="Tối đa 120 ký tự.")])
     role = SelectField("Vai trò", choices=choices(models.ROLES), default="specialist", validate_choice=False,
                        validators=[AnyOf(list(models.ROLES), message="Vui lòng chọn vai trò trong danh sách.")])
     unit_id = IdSelectField("Đơn vị")
-    email = StringField("Thư điện tử", filters=[_strip], validators=[
+    email = StringField("Thư điện tử", filters=[strip], validators=[
         Optional(), Length(max=200, message="Tối đa 200 ký tự."), _email])
-    title = StringField("Chức vụ", filters=[_strip], validators=[Length(max=120, message="Tối đa 120 ký tự.")])
+    title = StringField("Chức vụ", filters=[strip], validators=[Length(max=120, message="Tối đa 120 ký tự.")])
     version = HiddenField()
 
     def __init__(self, *args, account=None, **kwargs):
@@ -497,19 +493,6 @@ _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def parse_day(text):
-    """A day typed as dd/mm/yyyy or yyyy-mm-dd; None when empty; ValueError when unreadable."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            pass
-    raise ValueError(text)
-
-
 def _day(form, field):
     try:
         field.day = parse_day(field.data)
@@ -520,10 +503,10 @@ def _day(form, field):
 
 class AuditFilterForm(BaseForm):
     user = IdSelectField("Người thực hiện")
-    object_type = StringField("Loại hồ sơ", filters=[_strip])
-    action = StringField("Thao tác", filters=[_strip])
-    date_from = StringField("Từ ngày", filters=[_strip], validators=[_day])
-    date_to = StringField("Đến ngày", filters=[_strip], validators=[_day])
+    object_type = StringField("Loại hồ sơ", filters=[strip])
+    action = StringField("Thao tác", filters=[strip])
+    date_from = StringField("Từ ngày", filters=[strip], validators=[_day])
+    date_to = StringField("Đến ngày", filters=[strip], validators=[_day])
 
     def validate_date_to(self, field):
         start = getattr(self.date_from, "day", None)

@@ -8,7 +8,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 import deadlines
 import models
-from forms import REQUIRED, BaseForm, choices
+from forms import REQUIRED, BaseForm, choices, parse_day, strip
 from models import AuditLog, ConflictError, Holiday, audit, db, save_versioned
 from views.auth import roles_required
 from views.common import form_version, invalid_status, wants_fragment
@@ -17,23 +17,6 @@ bp = Blueprint("holidays", __name__, url_prefix="/quan-tri/ngay-nghi")
 
 FIRST_YEAR, LAST_YEAR = 1995, 2100  # years the screens accept (the package has nghỉ bù rules from 1995)
 DAY_TAKEN = "Ngày này đã có trong lịch; sửa dòng đã có thay vì thêm mới."
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def parse_day(text):
-    """A day typed as dd/mm/yyyy or yyyy-mm-dd; None when empty; ValueError when unreadable."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            pass
-    raise ValueError(text)
 
 
 def _year_arg(value, default=None):
@@ -45,8 +28,8 @@ def _year_arg(value, default=None):
 
 
 class HolidayForm(BaseForm):
-    day = StringField("Ngày", filters=[_strip], validators=[DataRequired(REQUIRED % "ngày")])
-    name = StringField("Tên ngày nghỉ", filters=[_strip], validators=[
+    day = StringField("Ngày", filters=[strip], validators=[DataRequired(REQUIRED % "ngày")])
+    name = StringField("Tên ngày nghỉ", filters=[strip], validators=[
         DataRequired(REQUIRED % "tên ngày nghỉ"), Length(max=120, message="Tên tối đa 120 ký tự.")])
     kind = SelectField("Loại", choices=choices(models.HOLIDAY_KINDS), default="holiday", validate_choice=False,
                        validators=[AnyOf(list(models.HOLIDAY_KINDS), message="Vui lòng chọn loại trong danh sách.")])
