@@ -1,6 +1,7 @@
 """Fixtures: an app on a throw-away copy of the demo database, clients signed in per role."""
 import re
 import shutil
+from contextlib import contextmanager
 
 import pytest
 from playhouse.db_url import connect
@@ -134,3 +135,30 @@ def db(app):
 
 def user(username):
     return models.User.get(models.User.username == username)
+
+
+@contextmanager
+def count_queries():
+    """Count the SQL statements the app runs (wraps the bound database's execute_sql)."""
+    database = models.db.obj
+    original = database.execute_sql
+    statements = []
+
+    def counting(sql, *args, **kwargs):
+        statements.append(sql)
+        return original(sql, *args, **kwargs)
+
+    database.execute_sql = counting
+    try:
+        yield statements
+    finally:
+        del database.execute_sql
+
+
+@pytest.fixture
+def empty_calendar(db):
+    """An empty holiday calendar (the demo data seeds the official days), for calendar tests."""
+    import deadlines
+    models.Holiday.delete().execute()
+    models.AuditLog.delete().where(models.AuditLog.object_type == "holiday").execute()
+    deadlines.forget_calendar()

@@ -2,14 +2,13 @@
 import datetime as dt
 import json
 import re
-from contextlib import contextmanager
 
 import pytest
 from bs4 import BeautifulSoup
 from flask import url_for
 
 import models
-from tests.conftest import PASSWORD, ROLES, StaffClient, user
+from tests.conftest import PASSWORD, ROLES, StaffClient, count_queries, user
 
 NEW_PASSWORD = "mat-khau-moi-2024"
 
@@ -28,24 +27,6 @@ def column(response, table_id, index):
     """The text of one column of a table, top to bottom."""
     rows = soup(response).select("#%s tbody tr" % table_id)
     return [row.find_all("td")[index].get_text(" ", strip=True) for row in rows]
-
-
-@contextmanager
-def count_queries():
-    """Count the SQL statements the app runs (wraps the bound database's execute_sql)."""
-    database = models.db.obj
-    original = database.execute_sql
-    statements = []
-
-    def counting(sql, *args, **kwargs):
-        statements.append(sql)
-        return original(sql, *args, **kwargs)
-
-    database.execute_sql = counting
-    try:
-        yield statements
-    finally:
-        del database.execute_sql
 
 
 def version_of(html_response):

@@ -1,42 +1,21 @@
 """Deadlines in working days across Tết, weekends and make-up days; the three flags; official holidays."""
 import datetime as dt
-from contextlib import contextmanager
 
 import pytest
 
 import deadlines
 import models
 from deadlines import add_deadline, deadline_flag, flag_bounds, working_days_after, working_days_between
+from tests.conftest import count_queries
 
 D = dt.date
 
 
 @pytest.fixture(autouse=True)
 def _empty_calendar(request):
-    """These tests start from an empty holiday calendar (the demo data seeds the official days)."""
+    """These tests start from an empty holiday calendar, when they use the database at all."""
     if "app" in request.fixturenames or "db" in request.fixturenames:
-        request.getfixturevalue("db")
-        models.Holiday.delete().execute()
-        models.AuditLog.delete().where(models.AuditLog.object_type == "holiday").execute()
-        deadlines.forget_calendar()
-
-
-@contextmanager
-def count_queries():
-    """Count the SQL statements run on the bound database."""
-    database = models.db.obj
-    original = database.execute_sql
-    statements = []
-
-    def counting(sql, *args, **kwargs):
-        statements.append(sql)
-        return original(sql, *args, **kwargs)
-
-    database.execute_sql = counting
-    try:
-        yield statements
-    finally:
-        del database.execute_sql
+        request.getfixturevalue("empty_calendar")
 
 
 @pytest.fixture

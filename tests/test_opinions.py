@@ -1,14 +1,13 @@
 """The opinion register: list, search, filters, sorting, create, detail, assign, answer, transitions, follow-ups."""
 import datetime as dt
 import re
-from contextlib import contextmanager
 
 import pytest
 from bs4 import BeautifulSoup
 
 import models
 from models import AuditLog, FollowUp, Opinion, StatusChange, Unit
-from tests.conftest import user
+from tests.conftest import count_queries, user
 from vietnamese import fold
 
 COUNT = re.compile(r"Hiển thị (\d+)–(\d+) trên (\d+) ý kiến")
@@ -35,24 +34,6 @@ def count_line(response):
 def error_beside(response, input_id):
     tag = soup(response).find(id="%s-error" % input_id)
     return tag.get_text(strip=True) if tag else None
-
-
-@contextmanager
-def count_queries():
-    """Count the SQL statements the app runs (wraps the bound database's execute_sql)."""
-    database = models.db.obj
-    original = database.execute_sql
-    statements = []
-
-    def counting(sql, *args, **kwargs):
-        statements.append(sql)
-        return original(sql, *args, **kwargs)
-
-    database.execute_sql = counting
-    try:
-        yield statements
-    finally:
-        del database.execute_sql
 
 
 def opinion(**where):
