@@ -56,8 +56,9 @@ def app(_shared_app, demo_db_file, tmp_path):
     _shared_app.config.update(saved)
     if not models.db.is_closed():
         models.db.close()
-    if hasattr(models.db.obj, "close_all"):
-        models.db.obj.close_all()  # the pool's idle connections to this test's file
+    if hasattr(models.db.obj, "close_idle"):
+        # Only the idle ones: closing a connection another thread is using crashes SQLite.
+        models.db.obj.close_idle()
 
 
 class StaffClient:

@@ -3,7 +3,7 @@ import shutil
 import threading
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -17,15 +17,27 @@ def chromium_path():
     pytest.fail("Debian's chromium is not installed: `make test` installs it with apt-get.")
 
 
+class _OneRequestPerConnection(WSGIRequestHandler):
+    """HTTP/1.0: the browser's keep-alive cannot hold a request thread open after its response."""
+    protocol_version = "HTTP/1.0"
+
+
 @pytest.fixture
 def live_server(app):
-    """Serve the test app on a free port of 127.0.0.1 for the length of a test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    """Serve the test app on a free port of 127.0.0.1 for the length of a test.
+
+    At the end every request thread is waited for, so that no request is still using the
+    test's database when the app fixture closes its connections (closing a SQLite connection
+    under a running query crashes the interpreter)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_OneRequestPerConnection)
+    server.daemon_threads = False  # socketserver then keeps the request threads ...
+    server.block_on_close = True   # ... and server_close() joins them
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield "http://127.0.0.1:%d" % server.server_port
     server.shutdown()
     thread.join()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")
