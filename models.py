@@ -226,6 +226,9 @@ class Dialogue(Versioned):
     attendance = pw.IntegerField(null=True)
     discussion = pw.TextField(default="")
     directions = pw.TextField(default="")
+    # Program of a Chairman's dialogue (Art. 8): agenda items and the briefing content
+    agenda = pw.TextField(default="")
+    briefing = pw.TextField(default="")
     created_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     created_at = pw.DateTimeField(default=now)
     updated_at = pw.DateTimeField(default=now)
@@ -644,6 +647,7 @@ class ConclusionNotice(Versioned):
     supersedes = pw.ForeignKeyField("self", null=True, backref="corrections", on_delete="SET NULL")
     signed_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     signed_at = pw.DateTimeField(null=True)
+    recipients = pw.TextField(default="")  # "Nơi nhận:", one per line
     created_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     created_at = pw.DateTimeField(default=now)
 
@@ -758,6 +762,9 @@ class Report(Versioned):
     narrative_md = pw.TextField(default="")
     figures_json = pw.TextField(default="")  # frozen on approval
     status = pw.CharField(max_length=20, default="draft")
+    year = pw.IntegerField(null=True)
+    number = pw.IntegerField(null=True)  # Số: NN/BC-VP, unique per year once approved
+    recipients = pw.TextField(default="")  # "Nơi nhận:", one per line
     approved_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     approved_at = pw.DateTimeField(null=True)
     created_at = pw.DateTimeField(default=now)
@@ -778,6 +785,42 @@ class Attachment(BaseModel):
 
     class Meta:
         indexes = ((("object_type", "object_id"), False),)
+
+
+PUBLISH_RUN_STATUSES = {"queued": "Đang chờ", "running": "Đang chạy", "succeeded": "Hoàn tất",
+                        "failed": "Lỗi"}
+
+
+class PublishRun(BaseModel):
+    """One build (and optional publish) of the public site started from the internal app."""
+
+    started_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    started_at = pw.DateTimeField(default=now, index=True)
+    finished_at = pw.DateTimeField(null=True)
+    publish = pw.BooleanField(default=True)  # build only, or build and send to the web host
+    status = pw.CharField(max_length=20, default="queued")
+    progress = pw.CharField(max_length=300, default="")  # the latest progress line
+    summary = pw.TextField(default="")
+    error = pw.TextField(default="")
+
+    @property
+    def status_label(self):
+        return PUBLISH_RUN_STATUSES.get(self.status, self.status)
+
+
+class MailDigest(BaseModel):
+    """A reminder digest (đôn đốc) sent by `flask remind`: at most one per recipient, kind and day."""
+
+    user = pw.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    day = pw.DateField()
+    kind = pw.CharField(max_length=20)  # "unit" (own items) or "coordinator" (summary by unit)
+    address = pw.CharField(max_length=200)
+    subject = pw.CharField(max_length=300)
+    items = pw.IntegerField(default=0)
+    sent_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("user", "day", "kind"), True),)
 
 
 # Values never written to the audit log in clear (the law protects a denouncer's identity).
@@ -877,7 +920,7 @@ def record_transition(obj, user, from_status, to_status, note="", at=None):
 
 MODELS = [Unit, Agency, User, Field, Setting, Holiday, Plan, Dialogue, DialogueField, DialogueAttendee,
           Opinion, StatusChange, ConclusionNotice, Conclusion, ConclusionOpinion, FollowUp, Proposal,
-          Appraisal, Report, Attachment, AuditLog]
+          Appraisal, Report, Attachment, PublishRun, MailDigest, AuditLog]
 
 
 SEARCH_INDEX_SQL = (
