@@ -26,29 +26,46 @@ def render_markdown(text):
 
 
 class Page:
-    """One page of a query: items plus what the pager needs. Two queries: count and page.
+    """One page of a query: items plus what the pager needs.
 
     With `count_limit`, counting stops there (a register of 100,000 rows is not counted row by row
     on every keystroke): `total_is_capped` says so, and the pager offers the next page while the
-    page query finds more rows.
+    page query finds more rows. With `key` and `fetch` as well, the filtered query runs once,
+    selecting only `key` in list order up to the cap; that list gives the count and the page's
+    ids, and `fetch(ids)` loads those rows by primary key (a search is not evaluated twice).
     """
 
-    def __init__(self, query, page, per_page, count_limit=None):
+    def __init__(self, query, page, per_page, count_limit=None, key=None, fetch=None):
         self.per_page = per_page
         page = max(1, page)
-        if count_limit:
-            self.total = query.clone().order_by().limit(count_limit + 1).count()
+        start = (page - 1) * per_page
+        rows = None
+        if count_limit and key is not None and fetch is not None:
+            id_query = query.clone().select(key).limit(count_limit + 1)
+            ids = [row[0] for row in id_query.model._meta.database.execute(id_query).fetchall()]
+            self.total_is_capped = len(ids) > count_limit
+            self.total = min(len(ids), count_limit)
+            known_pages = max(1, math.ceil(self.total / per_page))
+            self.page = page if self.total_is_capped else min(page, known_pages)
+            start = (self.page - 1) * per_page
+            if start + per_page < len(ids) or not self.total_is_capped:
+                wanted = ids[start:start + per_page + 1]
+                loaded = {row.id: row for row in fetch(wanted)} if wanted else {}
+                rows = [loaded[i] for i in wanted if i in loaded]
+        elif count_limit:
+            self.total = query.clone().order_by().select(query.model.id).limit(count_limit + 1).count()
             self.total_is_capped = self.total > count_limit
             self.total = min(self.total, count_limit)
         else:
             self.total = query.count()
             self.total_is_capped = False
         known_pages = max(1, math.ceil(self.total / per_page))
-        self.page = page if self.total_is_capped else min(page, known_pages)
-        if count_limit:  # one row more than a page tells whether another page follows
-            rows = list(query.limit(per_page + 1).offset((self.page - 1) * per_page))
-        else:  # `query` may also be a list sorted in Python (see views.admin.Rows)
-            rows = list(query.paginate(self.page, per_page))
+        if rows is None:
+            self.page = page if self.total_is_capped else min(page, known_pages)
+            if count_limit:  # one row more than a page tells whether another page follows
+                rows = list(query.limit(per_page + 1).offset((self.page - 1) * per_page))
+            else:  # `query` may also be a list sorted in Python (see views.admin.Rows)
+                rows = list(query.paginate(self.page, per_page))
         self.more = len(rows) > per_page
         self.items = rows[:per_page]
         if self.total_is_capped:

@@ -194,6 +194,11 @@ def _register_query(user, f):
     return Opinion.with_names(query).order_by(*_order(f["sort"]))
 
 
+def _register_rows(ids):
+    """The register's rows for these ids, with their names (no filter evaluated again)."""
+    return Opinion.with_names(Opinion.select().where(Opinion.id.in_(ids)))
+
+
 def _recent_dialogues(selected=None):
     dialogues = list(Dialogue.select(Dialogue.id, Dialogue.title, Dialogue.starts_at)
                      .order_by(Dialogue.starts_at.desc()).limit(DIALOGUE_CHOICES))
@@ -310,7 +315,7 @@ def list_get():
     user = g.user
     f = _list_filters()
     page = Page(_register_query(user, f), page_arg(), current_app.config["PER_PAGE"],
-                count_limit=current_app.config["REGISTER_COUNT_LIMIT"])
+                count_limit=current_app.config["REGISTER_COUNT_LIMIT"], key=Opinion.id, fetch=_register_rows)
     ctx = {"page": page, "filters": f, "back": request.full_path.rstrip("?")}
     if wants_fragment():
         return render_template("staff/opinions/_results.html", **ctx)
