@@ -68,6 +68,24 @@ def create_app(config=None):
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         DEMO_TODAY=os.environ.get("DEMO_TODAY"),
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000/"),
+        # Documents (Decree 30): "UBND TỈNH <PROVINCE_NAME>" and "<DOCUMENT_PLACE>, ngày … tháng … năm …"
+        PROVINCE_NAME=os.environ.get("PROVINCE_NAME", "…"),
+        DOCUMENT_PLACE=os.environ.get("DOCUMENT_PLACE", "…"),
+        # Attachments: stored outside the web root, PDF and images only, size-limited
+        ATTACHMENTS_DIR=os.environ.get("ATTACHMENTS_DIR", str(Path(app.instance_path) / "attachments")),
+        ATTACHMENT_MAX_BYTES=10 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
+        # Reminder digests (`flask remind`)
+        MAIL_SERVER=os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        MAIL_PORT=int(os.environ.get("MAIL_PORT", "25")),
+        MAIL_USE_STARTTLS=os.environ.get("MAIL_USE_STARTTLS", "") == "1",
+        MAIL_USERNAME=os.environ.get("MAIL_USERNAME", ""),
+        MAIL_PASSWORD=os.environ.get("MAIL_PASSWORD", ""),
+        MAIL_SENDER=os.environ.get("MAIL_SENDER", "doithoai@localhost"),
+        STAFF_BASE_URL=os.environ.get("STAFF_BASE_URL", "http://127.0.0.1:5000/"),  # links in reminder mails
+        # The public site built and published from the internal app (views/publishing.py)
+        SITE_DIR=os.environ.get("SITE_DIR", str(Path(__file__).resolve().parent / "site")),
+        PUBLISH_TARGET=os.environ.get("PUBLISH_TARGET", ""),  # a folder or ftp(s)://user@host/path
     )
     if config:
         app.config.update(config)
@@ -145,6 +163,9 @@ def _error_page(code, title, message):
 
 
 def register_commands(app):
+    from reminders import remind_command
+    app.cli.add_command(remind_command)
+
     @app.cli.command("migrate")
     def migrate_command():
         """Create the schema or apply pending migrations (keeps existing data)."""
