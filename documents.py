@@ -1,0 +1,447 @@
+"""Administrative documents laid out per Decree 30/2020/NĐ-CP (Appendix I), written as DOCX.
+
+One entry point, `render_docx(AdministrativeDocument) -> bytes`, shared by the conclusion notices
+(THÔNG BÁO, "Số: 05/TB-VP") and the reports (BÁO CÁO, "Số: 05/BC-VP"). The layout:
+
+- A4 portrait; margins top and bottom 20 mm, left 30 mm, right 15 mm; Times New Roman throughout.
+- Header: a borderless two-column table with fixed widths. Left: "UBND TỈNH <PROVINCE>" (capitals,
+  13 pt) over "VĂN PHÒNG" (capitals, bold) with a short rule under it (a paragraph bottom border,
+  indented to about half the width of the line). Right: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+  (capitals, bold, 12 pt) over "Độc lập - Tự do - Hạnh phúc" (bold, 13 pt) with a rule as long as
+  the motto. Second row of the same table: "Số: 05/TB-VP" (13 pt) beside the place and date in
+  italics ("…, ngày 05 tháng 3 năm 2022": a leading 0 for days under 10 and for months 1 and 2).
+- The type name (bold capitals) and the summary line (bold) centred, a short rule under the summary.
+- Body: justified, 14 pt, first-line indent 1.27 cm, 6 pt after each paragraph, line spacing 1.15.
+  Markdown subset: paragraphs, "#"/"##"/"###" headings (bold), "- " / "* " bullets (kept as "- "
+  lines as Vietnamese documents write them), "1. " lines, **bold** and *italic*.
+- Tables (caption, headers, rows) after the body, with grid lines, 12 pt.
+- Closing: a borderless two-column table: "Nơi nhận:" (bold italic, 12 pt) with the recipients
+  (11 pt, "- X;" each, ending "- Lưu: VT, TCHCQT.") on the left; the signer's title (bold capitals,
+  14 pt) and name (bold) on the right.
+- Page numbers centred at the top from page 2: a different first-page header (empty) and a PAGE
+  field in the default header.
+
+`numbering_transaction()` is the race-safe transaction for giving a document the next number of
+its series (notices and reports alike).
+"""
+import contextlib
+import datetime
+import io
+import re
+import zlib
+from dataclasses import dataclass, field
+
+import peewee as pw
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+
+FONT = "Times New Roman"
+PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = Mm(20), Mm(20), Mm(30), Mm(15)
+TEXT_WIDTH_MM = 210 - 30 - 15  # 165 mm between the margins
+LEFT_COLUMN_MM, RIGHT_COLUMN_MM = 65, 100  # the header table's fixed column widths
+BODY_SIZE = Pt(14)
+FIRST_LINE_INDENT = Cm(1.27)
+PARAGRAPH_SPACING = Pt(6)
+ARCHIVE_LINE = "- Lưu: VT, TCHCQT."
+NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+ISSUER = "VĂN PHÒNG"
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass
+class AdministrativeDocument:
+    doc_type: str                 # "TB", "BC", "KH"
+    type_name: str                # "THÔNG BÁO", "BÁO CÁO"
+    summary: str                  # the trích yếu line under the type name
+    body_md: str                  # Markdown: paragraphs, "## " headings, "- " bullets, **bold**
+    number: int | None = None     # None → "Số:      /BC-VP"
+    year: int | None = None
+    signed_on: datetime.date | None = None   # None → "ngày    tháng    năm"
+    signer_title: str = "CHÁNH VĂN PHÒNG"
+    signer_name: str = ""
+    recipients: list[str] = field(default_factory=list)   # without the final "- Lưu: VT, TCHCQT."
+    tables: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)  # after the body
+    province: str = "…"           # app.config["PROVINCE_NAME"]
+    place: str = "…"              # app.config["DOCUMENT_PLACE"]
+    draft: bool = False           # marks the document "DỰ THẢO" above the header
+
+
+# ---------------------------------------------------------------- texts
+
+
+def number_line(number, doc_type):
+    """"Số: 05/TB-VP"; a blank number leaves room to write it in: "Số:      /TB-VP"."""
+    if number is None:
+        return "Số:      /%s-VP" % doc_type
+    return "Số: %02d/%s-VP" % (number, doc_type)
+
+
+def date_line(place, signed_on, year=None):
+    """"<place>, ngày 05 tháng 3 năm 2022" (0 before days under 10 and months 1 and 2)."""
+    if signed_on is None:
+        return "%s, ngày      tháng      năm %s" % (place, year or "")
+    month = "%02d" % signed_on.month if signed_on.month < 3 else str(signed_on.month)
+    return "%s, ngày %02d tháng %s năm %d" % (place, signed_on.day, month, signed_on.year)
+
+
+def recipient_lines(recipients):
+    """"- X;" for each recipient, then "- Lưu: VT, TCHCQT."; a typed "Lưu: …" line is not repeated."""
+    lines = []
+    for raw in recipients:
+        text = re.sub(r"^[-–•+*]\s*", "", (raw or "").strip()).rstrip(" ;.,")
+        if not text or text.lower().startswith("lưu"):
+            continue
+        lines.append("- %s;" % text)
+    lines.append(ARCHIVE_LINE)
+    return lines
+
+
+def text_width_mm(text, size_pt, bold=False):
+    """A rough width of a line of Times New Roman text (average glyph about half an em)."""
+    return len(text) * size_pt * (0.52 if bold else 0.48) * 25.4 / 72
+
+
+# ---------------------------------------------------------------- low-level helpers
+
+
+def _fonts(run, size=None, bold=None, italic=None):
+    run.font.name = FONT
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    if size is not None:
+        run.font.size = Pt(size)
+    if bold is not None:
+        run.font.bold = bold
+    if italic is not None:
+        run.font.italic = italic
+    return run
+
+
+def _paragraph(container, text="", size=14, bold=False, italic=False, align=WD_ALIGN_PARAGRAPH.CENTER,
+               space_after=0, space_before=0):
+    paragraph = container.add_paragraph()
+    paragraph.alignment = align
+    fmt = paragraph.paragraph_format
+    fmt.space_after, fmt.space_before = Pt(space_after), Pt(space_before)
+    fmt.first_line_indent = Pt(0)
+    if text:
+        _fonts(paragraph.add_run(text), size, bold, italic)
+    return paragraph
+
+
+def _first_paragraph(cell, **kwargs):
+    """Write into a table cell's own first paragraph (a cell always starts with one)."""
+    paragraph = cell.paragraphs[0]
+    text = kwargs.pop("text", "")
+    paragraph.alignment = kwargs.pop("align", WD_ALIGN_PARAGRAPH.CENTER)
+    fmt = paragraph.paragraph_format
+    fmt.space_after, fmt.space_before = Pt(kwargs.pop("space_after", 0)), Pt(0)
+    if text:
+        _fonts(paragraph.add_run(text), **kwargs)
+    return paragraph
+
+
+def _rule_under(paragraph, rule_mm, column_mm):
+    """A solid rule under the paragraph, `rule_mm` long, centred in a column `column_mm` wide."""
+    side = max(0.0, (column_mm - rule_mm) / 2)
+    paragraph.paragraph_format.left_indent = Mm(side)
+    paragraph.paragraph_format.right_indent = Mm(side)
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    # w:pBdr comes before w:spacing and w:ind in the schema's sequence of pPr children
+    anchor = None
+    for tag in ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:spacing", "w:ind", "w:jc"):
+        anchor = ppr.find(qn(tag))
+        if anchor is not None:
+            break
+    if anchor is not None:
+        anchor.addprevious(borders)
+    else:
+        ppr.append(borders)
+
+
+def _borderless_fixed(table, widths_mm):
+    """No borders, fixed layout and fixed column widths (Word keeps them as given)."""
+    tbl = table._tbl
+    tblpr = tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement("w:%s" % edge)
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    table.autofit = False  # adds w:tblLayout fixed in its place
+    for tag in ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook"):  # tblBorders precedes these
+        anchor = tblpr.find(qn(tag))
+        if anchor is not None:
+            anchor.addprevious(borders)
+            break
+    else:
+        tblpr.append(borders)
+    _fixed(table, widths_mm)
+
+
+def _fixed(table, widths_mm):
+    table.autofit = False  # w:tblLayout w:type="fixed"
+    tblpr = table._tbl.tblPr
+    width = tblpr.find(qn("w:tblW"))
+    if width is None:
+        width = OxmlElement("w:tblW")
+        tblpr.insert(0, width)
+    width.set(qn("w:type"), "dxa")
+    width.set(qn("w:w"), str(int(sum(widths_mm) * 1440 / 25.4)))
+    for column, mm in zip(table.columns, widths_mm, strict=True):
+        column.width = Mm(mm)
+    for row in table.rows:
+        for cell, mm in zip(row.cells, widths_mm, strict=True):
+            cell.width = Mm(mm)
+
+
+def _page_field(paragraph, size):
+    """A PAGE field (the page's number) in the paragraph."""
+    def element(tag, **attrs):
+        node = OxmlElement(tag)
+        for key, value in attrs.items():
+            node.set(qn(key), value)
+        return node
+
+    begin = _fonts(paragraph.add_run(), size)
+    begin._r.append(element("w:fldChar", **{"w:fldCharType": "begin"}))
+    instruction = _fonts(paragraph.add_run(), size)
+    text = element("w:instrText", **{"xml:space": "preserve"})
+    text.text = " PAGE "
+    instruction._r.append(text)
+    separate = _fonts(paragraph.add_run(), size)
+    separate._r.append(element("w:fldChar", **{"w:fldCharType": "separate"}))
+    _fonts(paragraph.add_run("2"), size)
+    end = _fonts(paragraph.add_run(), size)
+    end._r.append(element("w:fldChar", **{"w:fldCharType": "end"}))
+
+
+_INLINE = re.compile(r"(\*\*[^*]+\*\*|__[^_]+__|\*[^*\s][^*]*\*)")
+
+
+def _inline(paragraph, text, size, bold=False, italic=False):
+    """Runs for a line with **bold** and *italic* spans."""
+    for piece in _INLINE.split(text):
+        if not piece:
+            continue
+        if (piece.startswith("**") and piece.endswith("**")) or (piece.startswith("__") and piece.endswith("__")):
+            _fonts(paragraph.add_run(piece[2:-2]), size, True, italic or None)
+        elif piece.startswith("*") and piece.endswith("*") and len(piece) > 2:
+            _fonts(paragraph.add_run(piece[1:-1]), size, bold or None, True)
+        else:
+            _fonts(paragraph.add_run(piece), size, bold or None, italic or None)
+
+
+def markdown_blocks(text):
+    """[(kind, text)] with kind "heading", "bullet", "numbered" or "paragraph"; lines of a paragraph joined."""
+    blocks, lines = [], []
+
+    def flush():
+        if lines:
+            blocks.append(("paragraph", " ".join(line.strip() for line in lines)))
+            lines.clear()
+
+    for raw in (text or "").replace("\r\n", "\n").split("\n"):
+        line = raw.strip()
+        if not line:
+            flush()
+            continue
+        heading = re.match(r"^#{1,6}\s+(.*)$", line)
+        bullet = re.match(r"^[-*+]\s+(.*)$", line)
+        numbered = re.match(r"^(\d+[.)])\s+(.*)$", line)
+        if heading:
+            flush()
+            blocks.append(("heading", heading.group(1).strip()))
+        elif bullet:
+            flush()
+            blocks.append(("bullet", "- " + bullet.group(1).strip()))
+        elif numbered:
+            flush()
+            blocks.append(("numbered", "%s %s" % (numbered.group(1), numbered.group(2).strip())))
+        elif blocks and blocks[-1][0] in ("bullet", "numbered") and not lines and raw[:1].isspace():
+            kind, previous = blocks.pop()  # an indented continuation of a list item
+            blocks.append((kind, previous + " " + line))
+        else:
+            lines.append(line)
+    flush()
+    return blocks
+
+
+def _body_paragraph(document, text, bold=False):
+    paragraph = document.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    fmt = paragraph.paragraph_format
+    fmt.first_line_indent = FIRST_LINE_INDENT
+    fmt.space_before = Pt(0)
+    fmt.space_after = PARAGRAPH_SPACING
+    fmt.line_spacing = 1.15
+    _inline(paragraph, text, 14, bold=bold)
+    return paragraph
+
+
+# ---------------------------------------------------------------- the document
+
+
+def _setup(document):
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+    section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
+    section.left_margin, section.right_margin = MARGIN_LEFT, MARGIN_RIGHT
+    section.header_distance, section.footer_distance = Mm(10), Mm(10)
+    normal = document.styles["Normal"]
+    normal.font.name, normal.font.size = FONT, BODY_SIZE
+    rpr = normal.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "vi-VN")
+    rpr.append(lang)
+    return section
+
+
+def _page_numbers(section):
+    """Numbers centred at the top from page 2: an empty first-page header, a PAGE field elsewhere."""
+    section.different_first_page_header_footer = True
+    section.first_page_header.is_linked_to_previous = False
+    header = section.header
+    header.is_linked_to_previous = False
+    paragraph = header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _page_field(paragraph, 14)
+
+
+def _heading_table(document, doc):
+    table = document.add_table(rows=2, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _borderless_fixed(table, (LEFT_COLUMN_MM, RIGHT_COLUMN_MM))
+    left, right = table.rows[0].cells
+    governing = "UBND TỈNH %s" % (doc.province or "…").upper()
+    _first_paragraph(left, text=governing, size=13)
+    issuer = _paragraph(left, ISSUER, size=13, bold=True)
+    _rule_under(issuer, text_width_mm(ISSUER, 13, bold=True) * 0.5, LEFT_COLUMN_MM)
+    _first_paragraph(right, text=NATIONAL_NAME, size=12, bold=True)
+    motto = _paragraph(right, MOTTO, size=13, bold=True)
+    _rule_under(motto, text_width_mm(MOTTO, 13, bold=True), RIGHT_COLUMN_MM)
+    number_cell, date_cell = table.rows[1].cells
+    _first_paragraph(number_cell, text=number_line(doc.number, doc.doc_type), size=13)
+    date_para = _first_paragraph(date_cell, text=date_line(doc.place, doc.signed_on, doc.year), size=14,
+                                 italic=True)
+    for paragraph in (number_cell.paragraphs[0], date_para):
+        paragraph.paragraph_format.space_before = Pt(6)
+    return table
+
+
+def _data_table(document, caption, headers, rows):
+    if caption:
+        _paragraph(document, caption, size=13, bold=True, space_before=6, space_after=6)
+    table = document.add_table(rows=1 + len(rows), cols=max(1, len(headers)))
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for index, title in enumerate(headers):
+        _first_paragraph(table.rows[0].cells[index], text=str(title), size=12, bold=True)
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values[:len(headers)]):
+            align = WD_ALIGN_PARAGRAPH.LEFT if len(str(value)) > 12 else WD_ALIGN_PARAGRAPH.CENTER
+            _first_paragraph(table.rows[r].cells[c], text=str(value), size=12, align=align)
+    _paragraph(document, "", size=6)
+    return table
+
+
+def _closing(document, doc):
+    table = document.add_table(rows=1, cols=2)
+    _borderless_fixed(table, (85, 80))
+    left, right = table.rows[0].cells
+    _first_paragraph(left, text="Nơi nhận:", size=12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+    for line in recipient_lines(doc.recipients):
+        _paragraph(left, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _first_paragraph(right, text=(doc.signer_title or "").upper(), size=14, bold=True)
+    for _ in range(4):  # room for the signature and the seal
+        _paragraph(right, "", size=14)
+    if doc.signer_name:
+        _paragraph(right, doc.signer_name, size=14, bold=True)
+    return table
+
+
+def render_docx(doc: AdministrativeDocument) -> bytes:
+    """The document as DOCX bytes, laid out per Decree 30/2020/NĐ-CP."""
+    document = Document()
+    section = _setup(document)
+    document.core_properties.title = "%s %s" % (doc.type_name, doc.summary)
+    document.core_properties.language = "vi-VN"
+    if doc.draft:
+        _paragraph(document, "DỰ THẢO", size=13, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _heading_table(document, doc)
+    _paragraph(document, doc.type_name.upper(), size=14, bold=True, space_before=18)
+    summary = _paragraph(document, doc.summary, size=14, bold=True, space_after=12)
+    _rule_under(summary, min(TEXT_WIDTH_MM * 0.4, text_width_mm(doc.summary, 14, True) * 0.4), TEXT_WIDTH_MM)
+    for kind, text in markdown_blocks(doc.body_md):
+        _body_paragraph(document, text, bold=kind == "heading")
+    for caption, headers, rows in doc.tables:
+        _data_table(document, caption, headers, rows)
+    _closing(document, doc)
+    _paragraph(document, "", size=6)  # a document ends with a paragraph, not a table
+    _page_numbers(section)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- numbering
+
+
+NUMBERING_LOCK_CLASS = 30_2020  # PostgreSQL advisory locks of document series: (class, series key)
+
+
+def series_key(year, doc_type):
+    """A stable 31-bit key of a series (year and document type), for an advisory lock."""
+    return zlib.crc32(("%s-%s" % (year, doc_type)).encode()) & 0x7FFFFFFF
+
+
+@contextlib.contextmanager
+def numbering_transaction(database, year, doc_type):
+    """A transaction that holds the series' write lock from its first statement.
+
+    Reading the highest number and writing the next must not interleave with another signing:
+    - SQLite: BEGIN IMMEDIATE takes the database's write lock when the transaction begins, so a
+      second signing waits (busy timeout) and then reads the number the first one wrote. It must
+      be the outermost transaction (a savepoint inside a deferred transaction takes no lock).
+    - PostgreSQL: pg_advisory_xact_lock on (class, series) until commit or rollback.
+    - Elsewhere: a plain transaction; the unique index (year, doc_type, number) is the last guard.
+    `database` is models.db (the proxy) or a Database.
+    """
+    engine = getattr(database, "obj", database)
+    if isinstance(engine, pw.SqliteDatabase):
+        if database.transaction_depth():
+            raise RuntimeError("numbering_transaction must not run inside another transaction")
+        with database.atomic(lock_type="IMMEDIATE") as transaction:
+            yield transaction
+    elif isinstance(engine, pw.PostgresqlDatabase):
+        with database.atomic() as transaction:
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)",
+                                 (NUMBERING_LOCK_CLASS, series_key(year, doc_type)))
+            yield transaction
+    else:
+        with database.atomic() as transaction:
+            yield transaction

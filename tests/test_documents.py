@@ -1,0 +1,223 @@
+"""The Decree 30/2020/NĐ-CP layout of documents.render_docx, read back with python-docx."""
+import datetime as dt
+import io
+
+import docx
+import pytest
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+import documents
+from documents import AdministrativeDocument, render_docx
+
+BODY = """Ngày 05/3/2022, Văn phòng tổ chức đối thoại với công chức, viên chức.
+
+## Kết quả
+
+Các ý kiến được trả lời **trực tiếp** tại buổi đối thoại.
+Dòng này cùng đoạn với dòng trên.
+
+- Phòng Quản trị bố trí lại khu để xe;
+- Phòng TCHCQT theo dõi, đôn đốc.
+"""
+
+
+def report(**values):
+    row = dict(doc_type="BC", type_name="BÁO CÁO", summary="Kết quả thực hiện đối thoại 6 tháng đầu năm 2022",
+               body_md=BODY, number=5, year=2022, signed_on=dt.date(2022, 3, 5), signer_name="Nguyễn Huy Anh",
+               recipients=["UBND tỉnh", "Ban Dân vận Tỉnh ủy", "Sở Nội vụ;", "- LĐVP"],
+               tables=[("Bảng 1. Số buổi đối thoại", ["Hình thức", "Số buổi"], [["Định kỳ", "4"], ["Đột xuất", "2"]])],
+               province="Bình Định", place="Quy Nhơn")
+    row.update(values)
+    return AdministrativeDocument(**row)
+
+
+def opened(doc):
+    return docx.Document(io.BytesIO(render_docx(doc)))
+
+
+@pytest.fixture(scope="module")
+def document():
+    return opened(report())
+
+
+def runs(paragraph):
+    return [r for r in paragraph.runs if r.text.strip()]
+
+
+def size_pt(run, paragraph=None):
+    return run.font.size.pt if run.font.size is not None else None
+
+
+def close_mm(length, mm, tolerance=0.2):
+    return abs(length.mm - mm) <= tolerance
+
+
+def all_paragraphs(document):
+    out = list(document.paragraphs)
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                out += cell.paragraphs
+    return out
+
+
+def test_a4_portrait_with_the_decree_margins(document):
+    section = document.sections[0]
+    assert section.orientation == WD_ORIENT.PORTRAIT
+    assert close_mm(section.page_width, 210) and close_mm(section.page_height, 297)
+    assert 20 <= round(section.top_margin.mm) <= 25 and 20 <= round(section.bottom_margin.mm) <= 25
+    assert 30 <= round(section.left_margin.mm) <= 35
+    assert 15 <= round(section.right_margin.mm) <= 20
+
+
+def test_times_new_roman_everywhere(document):
+    normal = document.styles["Normal"]
+    assert normal.font.name == "Times New Roman"
+    fonts = normal.element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == "Times New Roman" and fonts.get(qn("w:cs")) == "Times New Roman"
+    texts = [r for p in all_paragraphs(document) for r in runs(p)]
+    assert texts and all(r.font.name == "Times New Roman" for r in texts)
+    # Vietnamese letters outside ASCII use the hAnsi font: it is Times New Roman too
+    assert all(r._element.rPr.rFonts.get(qn("w:hAnsi")) == "Times New Roman" for r in texts)
+
+
+def test_header_is_a_borderless_fixed_two_column_table(document):
+    head = document.tables[0]
+    assert len(head.columns) == 2 and len(head.rows) == 2
+    tblpr = head._tbl.tblPr
+    assert tblpr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+    borders = tblpr.find(qn("w:tblBorders"))
+    assert {b.get(qn("w:val")) for b in borders} == {"nil"} and len(borders) == 6
+    widths = [cell.width for cell in head.rows[0].cells]
+    assert close_mm(widths[0], documents.LEFT_COLUMN_MM) and close_mm(widths[1], documents.RIGHT_COLUMN_MM)
+    assert sum(w.mm for w in widths) <= 165.5  # within the text width
+    assert head.rows[0].cells[0].text == "UBND TỈNH BÌNH ĐỊNH\nVĂN PHÒNG"
+    assert head.rows[0].cells[1].text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"
+
+
+def _rule_length_mm(paragraph, column_mm):
+    fmt = paragraph.paragraph_format
+    return column_mm - (fmt.left_indent or 0) / 36000 - (fmt.right_indent or 0) / 36000
+
+
+def test_issuing_body_and_national_name(document):
+    left, right = document.tables[0].rows[0].cells
+    governing, issuer = left.paragraphs
+    assert 12 <= size_pt(runs(governing)[0]) <= 13 and not runs(governing)[0].font.bold
+    assert runs(issuer)[0].text == "VĂN PHÒNG" and runs(issuer)[0].font.bold
+    national, motto = right.paragraphs
+    assert runs(national)[0].text.isupper() and runs(national)[0].font.bold
+    assert 12 <= size_pt(runs(national)[0]) <= 13
+    assert runs(motto)[0].text == "Độc lập - Tự do - Hạnh phúc" and runs(motto)[0].font.bold
+    assert 13 <= size_pt(runs(motto)[0]) <= 14
+    for paragraph in (governing, issuer, national, motto):
+        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    # the rules: a solid bottom border, short under the issuer, as long as the motto under it
+    for paragraph in (issuer, motto):
+        bottom = paragraph._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+        assert bottom.get(qn("w:val")) == "single"
+    issuer_text = documents.text_width_mm("VĂN PHÒNG", 13, bold=True)
+    assert issuer_text / 3 - 1 <= _rule_length_mm(issuer, documents.LEFT_COLUMN_MM) <= issuer_text / 2 + 1
+    motto_rule = _rule_length_mm(motto, documents.RIGHT_COLUMN_MM)
+    assert 55 <= motto_rule <= 70  # the motto, bold 13 pt, is about 60 mm long
+
+
+def test_number_and_date_share_a_row(document):
+    number_cell, date_cell = document.tables[0].rows[1].cells
+    number = runs(number_cell.paragraphs[0])[0]
+    assert number.text == "Số: 05/BC-VP" and size_pt(number) == 13
+    date = runs(date_cell.paragraphs[0])[0]
+    assert date.text == "Quy Nhơn, ngày 05 tháng 3 năm 2022" and date.font.italic
+    assert 13 <= size_pt(date) <= 14
+
+
+@pytest.mark.parametrize("values, number, date", [
+    ({"number": None, "signed_on": None}, "Số:      /BC-VP", "Quy Nhơn, ngày      tháng      năm 2022"),
+    ({"number": 12, "signed_on": dt.date(2022, 1, 20)}, "Số: 12/BC-VP", "Quy Nhơn, ngày 20 tháng 01 năm 2022"),
+    ({"number": 3, "signed_on": dt.date(2022, 11, 9), "doc_type": "TB", "type_name": "THÔNG BÁO"},
+     "Số: 03/TB-VP", "Quy Nhơn, ngày 09 tháng 11 năm 2022"),
+])
+def test_number_and_date_texts(values, number, date):
+    head = opened(report(**values)).tables[0]
+    assert head.rows[1].cells[0].text == number
+    assert head.rows[1].cells[1].text == date
+
+
+def test_type_name_and_summary(document):
+    texts = [p.text for p in document.paragraphs]
+    index = texts.index("BÁO CÁO")
+    type_name, summary = document.paragraphs[index], document.paragraphs[index + 1]
+    assert summary.text == "Kết quả thực hiện đối thoại 6 tháng đầu năm 2022"
+    for paragraph in (type_name, summary):
+        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+        assert all(r.font.bold for r in runs(paragraph))
+    assert type_name.text.isupper()
+
+
+def test_body_is_justified_indented_and_spaced(document):
+    texts = [p.text for p in document.paragraphs]
+    body = document.paragraphs[texts.index("Ngày 05/3/2022, Văn phòng tổ chức đối thoại với công chức, viên chức."):
+                               texts.index("- Phòng TCHCQT theo dõi, đôn đốc.") + 1]
+    assert [p.text for p in body] == [
+        "Ngày 05/3/2022, Văn phòng tổ chức đối thoại với công chức, viên chức.", "Kết quả",
+        "Các ý kiến được trả lời trực tiếp tại buổi đối thoại. Dòng này cùng đoạn với dòng trên.",
+        "- Phòng Quản trị bố trí lại khu để xe;", "- Phòng TCHCQT theo dõi, đôn đốc."]
+    for paragraph in body:
+        fmt = paragraph.paragraph_format
+        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY
+        assert Cm(1) <= fmt.first_line_indent <= Cm(1.27) + 1
+        assert fmt.space_after >= Pt(6)
+        assert all(13 <= size_pt(r) <= 14 for r in runs(paragraph))
+    assert all(r.font.bold for r in runs(body[1]))  # "## " heading
+    bold = [r.text for r in runs(body[2]) if r.font.bold]
+    assert bold == ["trực tiếp"]
+
+
+def test_tables_after_the_body(document):
+    data = document.tables[1]
+    assert [c.text for c in data.rows[0].cells] == ["Hình thức", "Số buổi"]
+    assert [[c.text for c in row.cells] for row in data.rows[1:]] == [["Định kỳ", "4"], ["Đột xuất", "2"]]
+    assert all(r.font.bold for c in data.rows[0].cells for r in runs(c.paragraphs[0]))
+    assert data.style.name == "Table Grid"
+    assert "Bảng 1. Số buổi đối thoại" in [p.text for p in document.paragraphs]
+
+
+def test_recipients_and_signature(document):
+    recipients, signature = document.tables[-1].rows[0].cells
+    title = recipients.paragraphs[0]
+    assert title.text == "Nơi nhận:"
+    assert runs(title)[0].font.bold and runs(title)[0].font.italic and size_pt(runs(title)[0]) == 12
+    lines = recipients.paragraphs[1:]
+    assert [p.text for p in lines] == ["- UBND tỉnh;", "- Ban Dân vận Tỉnh ủy;", "- Sở Nội vụ;", "- LĐVP;",
+                                       "- Lưu: VT, TCHCQT."]
+    assert all(size_pt(r) == 11 for p in lines for r in runs(p))
+    texts = [p for p in signature.paragraphs if p.text.strip()]
+    assert [p.text for p in texts] == ["CHÁNH VĂN PHÒNG", "Nguyễn Huy Anh"]
+    assert all(r.font.bold for p in texts for r in runs(p))
+    assert document.tables[-1]._tbl.tblPr.find(qn("w:tblBorders")) is not None
+
+
+def test_page_numbers_centred_at_the_top_from_page_two(document):
+    section = document.sections[0]
+    assert section.different_first_page_header_footer
+    header = section.header
+    assert not header.is_linked_to_previous
+    xml = header._element.xml
+    assert 'w:fldCharType="begin"' in xml and "PAGE" in "".join(
+        t.text for t in header._element.iter(qn("w:instrText")))
+    assert header.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.CENTER
+    first = section.first_page_header
+    assert not first.is_linked_to_previous
+    assert not list(first._element.iter(qn("w:instrText"))) and not first._element.xpath("string(.)").strip()
+
+
+def test_draft_mark_and_typed_archive_line_not_repeated():
+    document = opened(report(draft=True, recipients=["Lãnh đạo Văn phòng", "Lưu: VT, TCHCQT."]))
+    assert document.paragraphs[0].text == "DỰ THẢO"
+    assert [p.text for p in document.tables[-1].rows[0].cells[0].paragraphs] == [
+        "Nơi nhận:", "- Lãnh đạo Văn phòng;", "- Lưu: VT, TCHCQT."]
+    assert "DỰ THẢO" not in [p.text for p in opened(report()).paragraphs]
+
