@@ -6,6 +6,7 @@ returns counts. The data are deterministic: with the same `today` every row is t
 Every person, phone number and ID number below is fictitious.
 """
 import datetime as dt
+import json
 import random
 import re
 from pathlib import Path
@@ -1060,7 +1061,7 @@ class _Loader:
             self.attendees(key)
             self.dialogue_history(key)
         self.followups()
-        return {
+        counts = {
             "đơn vị": len(self.units), "cơ quan": len(self.agencies), "lĩnh vực": len(self.fields),
             "ngày nghỉ": len(holidays),
             "tài khoản": len(self.users), "kế hoạch": len(self.plans), "đối thoại": len(self.dialogues),
@@ -1068,6 +1069,8 @@ class _Loader:
             "kết luận": models.Conclusion.select().count(), "đề xuất": len(PROPOSALS), "thẩm định": appraisals,
             "đôn đốc, tiến độ": len(FOLLOWUPS), "lịch sử trạng thái": models.StatusChange.select().count(),
         }
+        counts["báo cáo"] = self.reports()  # last: the figures count everything above
+        return counts
 
     # -- dates
 
@@ -1314,7 +1317,8 @@ class _Loader:
         notice = models.ConclusionNotice.create(
             dialogue=dialogue, title=_notice_title(dialogue, who), status="signed", year=signed_at.year,
             number=number, doc_type="TB", signed_by=chief, signed_at=signed_at, created_by=coordinator,
-            created_at=drafted_at, version=3, body_md=_notice_body(dialogue, who, [item[0] for item in items]))
+            created_at=drafted_at, version=3, body_md=_notice_body(dialogue, who, [item[0] for item in items]),
+            recipients=NOTICE_RECIPIENTS)
         self.transition(notice, coordinator, "", "draft", drafted_at)
         self.transition(notice, coordinator, "draft", "submitted", submitted_at)
         self.transition(notice, chief, "submitted", "signed", signed_at)
@@ -1350,7 +1354,7 @@ class _Loader:
         drafted_at = self.at(self.day(day), 10)
         notice = models.ConclusionNotice.create(
             dialogue=dialogue, title=_notice_title(dialogue, "Chánh Văn phòng"), status="draft",
-            created_by=coordinator, created_at=drafted_at,
+            created_by=coordinator, created_at=drafted_at, recipients=NOTICE_RECIPIENTS,
             body_md=_notice_body(dialogue, "Chánh Văn phòng", [item[0] for item in items]))
         self.transition(notice, coordinator, "", "draft", drafted_at)
         for decision, unit, deadline, summary, field in items:
@@ -1396,6 +1400,109 @@ class _Loader:
                         models.Conclusion.id == link["conclusion"].id).execute()
             models.FollowUp.create(kind=kind, note=note, percent_done=percent, user=self.users[username],
                                    at=self.at(self.day(day), 10), **link)
+
+
+    # -- reports (báo cáo 6 tháng, báo cáo năm)
+
+    def reports(self):
+        """The 2022 six-month report, approved and frozen; a draft for this year's plan. Returns how many."""
+        import reports
+        chief, coordinator = self.users["chief"], self.users["coordinator"]
+        plan = self.plans[2022]
+        cutoff = reports.default_cutoff(plan, "midyear")
+        figures = reports.compute_figures(plan, "midyear", cutoff)
+        created_at = self.at(dt.date(2022, 6, 8), 9)
+        submitted_at = self.at(dt.date(2022, 6, 13), 15)
+        approved_at = self.at(dt.date(2022, 6, 14), 9)
+        report = models.Report.create(
+            plan=plan, kind="midyear", cutoff=cutoff, narrative_md=_midyear_narrative(figures),
+            figures_json=json.dumps(figures, ensure_ascii=False), status="approved", year=2022, number=1,
+            recipients="\n".join(REPORT_RECIPIENTS), approved_by=chief, approved_at=approved_at,
+            created_at=created_at, version=3)
+        self.transition(report, coordinator, "", "draft", created_at, "Lập báo cáo")
+        self.transition(report, coordinator, "draft", "submitted", submitted_at)
+        self.transition(report, chief, "submitted", "approved", approved_at, "Đồng ý, gửi các cơ quan theo quy định.")
+        plan = self.plans[self.today.year]
+        kind = "midyear" if self.today <= reports.due_date(plan, "midyear") else "annual"
+        created_at = self.at(self.day(-3), 9)
+        report = models.Report.create(
+            plan=plan, kind=kind, cutoff=reports.default_cutoff(plan, kind), narrative_md=DRAFT_NARRATIVE,
+            recipients="\n".join(REPORT_RECIPIENTS), status="draft", created_at=created_at)
+        self.transition(report, coordinator, "", "draft", created_at, "Lập báo cáo")
+        return 2
+
+
+REPORT_RECIPIENTS = ["UBND tỉnh;", "Ban Dân vận Tỉnh ủy;", "Sở Nội vụ;", "LĐVP;"]
+DRAFT_NARRATIVE = """## I. KẾT QUẢ THỰC HIỆN
+
+### 1. Công tác triển khai, tổ chức đối thoại
+
+Văn phòng đã phổ biến Kế hoạch đến các phòng, ban, đơn vị, đoàn thể; tổ chức đối thoại định kỳ gắn với các \
+cuộc họp giao ban và đối thoại đột xuất khi phát sinh vấn đề.
+
+### 2. Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị
+
+(Phòng TCHCQT đang tổng hợp.)
+
+## II. ĐÁNH GIÁ CHUNG
+
+## III. PHƯƠNG HƯỚNG, NHIỆM VỤ THỜI GIAN TỚI
+
+## IV. KIẾN NGHỊ, ĐỀ XUẤT
+"""
+
+
+def _midyear_narrative(figures):
+    """The 2022 six-month report's text, quoting its own figures."""
+    def total(key, column):
+        table = next(t for t in figures["tables"] if t["key"] == key)
+        return table["rows"][-1]["counts"][column]
+    return """## I. KẾT QUẢ THỰC HIỆN
+
+### 1. Công tác triển khai, tổ chức đối thoại
+
+Thực hiện Kế hoạch thực hiện công tác đối thoại năm 2022, Văn phòng UBND tỉnh đã phổ biến kế hoạch đến toàn \
+thể công chức, viên chức, người lao động; các phòng, ban, đơn vị, đoàn thể tổng hợp ý kiến, kiến nghị báo cáo \
+Chánh Văn phòng tại các cuộc họp giao ban và hội nghị.
+
+Sáu tháng đầu năm 2022, Văn phòng đã tổ chức **{dialogues} buổi đối thoại**, trong đó {staff} buổi với công \
+chức, viên chức, người lao động (gắn với Hội nghị tổng kết năm 2021, Hội nghị công chức, viên chức, các cuộc \
+họp giao ban) và {citizens} buổi đối thoại trực tiếp với công dân về giải quyết hồ sơ đất đai.
+
+### 2. Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị
+
+Tiếp nhận **{received} ý kiến, kiến nghị**; đã trả lời {answered} ý kiến, giải quyết xong {resolved} ý kiến, \
+đang giải quyết {pending} ý kiến ({overdue} ý kiến quá hạn). Các Thông báo kết luận đã ký có {conclusions} kết \
+luận, trong đó {on_time} kết luận đã hoàn thành đúng hạn.
+
+## II. ĐÁNH GIÁ CHUNG
+
+### 1. Ưu điểm
+
+- Việc đối thoại được tổ chức dân chủ, công khai; các ý kiến được tiếp thu, trả lời trực tiếp tại buổi đối thoại.
+- Các kết luận được theo dõi, đôn đốc thường xuyên.
+
+### 2. Tồn tại, hạn chế và nguyên nhân
+
+- Một số kiến nghị về chế độ, chính sách cần xin ý kiến cơ quan cấp trên nên thời gian giải quyết kéo dài.
+
+## III. PHƯƠNG HƯỚNG, NHIỆM VỤ 6 THÁNG CUỐI NĂM
+
+- Tiếp tục tổ chức đối thoại định kỳ gắn với các hội nghị, giao ban; đối thoại đột xuất khi phát sinh vấn đề.
+- Đôn đốc các phòng, đơn vị thực hiện dứt điểm các kết luận còn lại.
+
+## IV. KIẾN NGHỊ, ĐỀ XUẤT
+
+Đề nghị Sở Nội vụ hướng dẫn chế độ phụ cấp đối với viên chức trực vận hành hệ thống thông tin ngoài giờ hành chính.
+""".format(dialogues=total("dialogues", "all"),
+           staff=total("dialogues", "staff"), citizens=total("dialogues", "citizens"),
+           received=total("opinions_audience", "received"), answered=total("opinions_audience", "answered"),
+           resolved=total("opinions_audience", "resolved"), pending=total("opinions_audience", "in_progress"),
+           overdue=total("opinions_audience", "overdue"), conclusions=total("conclusions", "total"),
+           on_time=total("conclusions", "on_time"))
+
+
+NOTICE_RECIPIENTS = "Lãnh đạo Văn phòng;\nCác phòng, ban, đơn vị, đoàn thể thuộc Văn phòng;"
 
 
 def _notice_title(dialogue, who):
