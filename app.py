@@ -147,8 +147,8 @@ def create_app(config=None):
     app.register_blueprint(admin_bp)
     from views.holidays import bp as holidays_bp
     app.register_blueprint(holidays_bp)
-    from views import attachments, conclusions, notices, proposals, reports
-    for module in (notices, conclusions, attachments, proposals, reports):
+    from views import attachments, conclusions, notices, proposals, publishing, reports
+    for module in (notices, conclusions, attachments, proposals, reports, publishing):
         app.register_blueprint(module.bp)
     from views.public import register_preview
     register_preview(app)  # the public pages, live under /xem-truoc/ behind login
