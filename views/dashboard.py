@@ -2,8 +2,11 @@
 import peewee as pw
 from flask import Blueprint, g, render_template
 
-from models import OPEN_STATUSES, Dialogue, Field, Opinion, Plan, Unit, User, today
+from models import OPEN_STATUSES, Conclusion, Dialogue, Field, Opinion, Plan, Report, Unit, User, today
+from vietnamese import sort_key
 from views.auth import login_required
+from views.conclusions import OPEN as CONCLUSION_OPEN
+from views.conclusions import follow_up_query, notice_number_text, visible_to, with_names
 
 bp = Blueprint("dashboard", __name__)
 
@@ -25,11 +28,39 @@ def report_deadlines(on):
     plan = Plan.get_or_none(Plan.year == on.year)
     if plan is None:
         return plan, []
+    existing = {r.kind: r for r in Report.select().where(Report.plan == plan.id)}
     items = []
-    for label, due in (("Báo cáo 6 tháng", plan.midyear_report_due), ("Báo cáo năm", plan.annual_report_due)):
+    for kind, label, due in (("midyear", "Báo cáo 6 tháng", plan.midyear_report_due),
+                             ("annual", "Báo cáo năm", plan.annual_report_due)):
         if due:
-            items.append({"label": label, "due": due, "days_left": (due - on).days})
+            items.append({"kind": kind, "label": label, "due": due, "days_left": (due - on).days,
+                          "report": existing.get(kind)})
     return plan, items
+
+
+def conclusion_work(user, on):
+    """"Kết luận cần thực hiện": a unit's open conclusions (a specialist's own first), or, for the
+    coordinator, leaders and chief, the open and overdue counts by unit. A fixed number of queries."""
+    active = visible_to(user, follow_up_query(Conclusion.select())).where(Conclusion.status.in_(CONCLUSION_OPEN))
+    if user.reads_everything:
+        overdue = pw.Case(None, [(Conclusion.deadline < on, 1)], 0)
+        rows = (follow_up_query(Conclusion.select(Conclusion.responsible_unit, Unit.name,
+                                                  pw.fn.COUNT(Conclusion.id), pw.fn.SUM(overdue)))
+                .join_from(Conclusion, Unit, pw.JOIN.LEFT_OUTER, on=(Conclusion.responsible_unit == Unit.id))
+                .where(Conclusion.status.in_(CONCLUSION_OPEN))
+                .group_by(Conclusion.responsible_unit, Unit.name).tuples())
+        by_unit = sorted(({"unit_id": unit_id, "unit_name": name or "Chưa giao đơn vị", "open": count,
+                           "overdue": int(late or 0)} for unit_id, name, count, late in rows),
+                         key=lambda r: (-r["overdue"], -r["open"], sort_key(r["unit_name"])))
+        return {"by_unit": by_unit, "items": [], "open": sum(r["open"] for r in by_unit),
+                "overdue": sum(r["overdue"] for r in by_unit)}
+    order = [Conclusion.deadline.asc(nulls="LAST"), Conclusion.id]
+    if user.role == "specialist":
+        order.insert(0, pw.Case(None, [(Conclusion.responsible_user == user.id, 0)], 1))
+    items = list(with_names(active).order_by(*order).limit(LIST_SIZE).objects())
+    counts = active.select(pw.fn.COUNT(Conclusion.id), pw.fn.SUM(pw.Case(None, [(Conclusion.deadline < on, 1)], 0)))
+    total, late = counts.scalar(as_tuple=True)
+    return {"by_unit": [], "items": items, "open": total or 0, "overdue": int(late or 0)}
 
 
 @bp.get("/")
@@ -39,6 +70,7 @@ def index():
     user, on = g.user, today()
     mine = overdue = []
     counts = {}
+    conclusions = None
     if user.role != "admin":
         visible = Opinion.visible_to(user).where(Opinion.status.in_(OPEN_STATUSES))
         if user.role == "specialist":
@@ -56,7 +88,9 @@ def index():
             "overdue": visible.where(Opinion.deadline < on).count(),
             "mine": mine_query.count(),
         }
+        conclusions = conclusion_work(user, on)
     upcoming = list(Dialogue.upcoming(on).limit(5))
     plan, deadlines = report_deadlines(on)
     return render_template("staff/dashboard/index.html", mine=mine, overdue=overdue, counts=counts,
-                           upcoming=upcoming, plan=plan, deadlines=deadlines, on=on)
+                           upcoming=upcoming, plan=plan, deadlines=deadlines, on=on,
+                           conclusions=conclusions, notice_number_text=notice_number_text)
