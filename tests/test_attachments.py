@@ -298,3 +298,22 @@ def test_upload_needs_the_csrf_token(login, db, store):
                              content_type="multipart/form-data")
     assert response.status_code == 400
     assert not Attachment.select().exists()
+
+
+@pytest.mark.parametrize("kind", ["dialogue", "proposal", "conclusion_notice", "report"])
+def test_each_record_page_lists_its_files_with_an_upload_form(login, db, store, kind):
+    if kind == "dialogue":
+        obj, page = dialogue(), "/doi-thoai/%d"
+    elif kind == "proposal":
+        obj, page = Proposal.select().first(), "/de-xuat/%d"
+    elif kind == "conclusion_notice":
+        obj, page = notice_with_conclusion_for("TCHCQT", status="draft"), "/thong-bao/%d"
+    else:
+        obj, page = report(), "/bao-cao/%d"
+    coordinator = login("coordinator")
+    assert upload(coordinator, kind, obj.id, PDF, name="Văn bản kèm theo.pdf").status_code == 303
+    row = Attachment.get(Attachment.object_type == kind, Attachment.object_id == obj.id)
+    html = soup(coordinator.get(page % obj.id))
+    assert html.find("a", href="/tep/%d" % row.id) is not None
+    assert "Văn bản kèm theo.pdf" in html.get_text()
+    assert html.find("form", action="/tep/%s/%d" % (kind, obj.id)) is not None

@@ -23,6 +23,23 @@ def _dialogue_id():
     return models.Dialogue.select().where(models.Dialogue.status == "held").first().id
 
 
+def _signed_notice_id():
+    return models.ConclusionNotice.select().where(models.ConclusionNotice.status == "signed").first().id
+
+
+def _conclusion_id():
+    return (models.Conclusion.select().join(models.ConclusionNotice)
+            .where(models.ConclusionNotice.status == "signed").first().id)
+
+
+def _proposal_id():
+    return models.Proposal.select().first().id
+
+
+def _report_id():
+    return models.Report.select().first().id
+
+
 PAGES = [
     ("coordinator", lambda: "/", "Tổng quan"),
     ("coordinator", lambda: "/y-kien/", "Sổ theo dõi ý kiến"),
@@ -33,9 +50,20 @@ PAGES = [
     ("coordinator", lambda: "/quan-tri/don-vi/", None),
     ("admin", lambda: "/quan-tri/tai-khoan/", None),
     ("coordinator", lambda: "/quan-tri/nhat-ky/", None),
+    ("coordinator", lambda: "/thong-bao/", None),
+    ("coordinator", lambda: "/thong-bao/%d" % _signed_notice_id(), None),
+    ("coordinator", lambda: "/ket-luan/", None),
+    ("coordinator", lambda: "/ket-luan/%d" % _conclusion_id(), None),
+    ("coordinator", lambda: "/de-xuat/", None),
+    ("coordinator", lambda: "/de-xuat/%d" % _proposal_id(), None),
+    ("coordinator", lambda: "/bao-cao/", None),
+    ("coordinator", lambda: "/bao-cao/%d" % _report_id(), None),
+    ("coordinator", lambda: "/cong-khai/", None),
+    ("coordinator", lambda: "/cong-khai/xuat-ban", None),
 ]
 IDS = ["dashboard", "register", "opinion-detail", "new-opinion", "dialogues", "dialogue-detail", "units",
-       "users", "audit-log"]
+       "users", "audit-log", "notices", "notice-detail", "conclusions", "conclusion-detail", "proposals",
+       "proposal-detail", "reports", "report-detail", "publishing", "publish-runs"]
 
 
 @pytest.mark.parametrize("role, path, heading", PAGES, ids=IDS)
