@@ -647,7 +647,7 @@ class ConclusionNotice(Versioned):
     number = pw.IntegerField(null=True)  # unique per (year, doc_type) once signed
     doc_type = pw.CharField(max_length=10, default="TB")
     revision = pw.IntegerField(default=1)  # a correction after signing is a new revision
-    supersedes = pw.ForeignKeyField("self", null=True, backref="corrections", on_delete="SET NULL")
+    supersedes = pw.ForeignKeyField("self", null=True, unique=True, backref="corrections", on_delete="SET NULL")
     signed_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     signed_at = pw.DateTimeField(null=True)
     recipients = pw.TextField(default="")  # "Nơi nhận:", one per line
@@ -681,6 +681,8 @@ class Conclusion(Versioned):
     percent_done = pw.IntegerField(default=0)
     closed_at = pw.DateTimeField(null=True)
     field = pw.ForeignKeyField(Field, null=True, backref="+", on_delete="SET NULL")
+    # In a correction (a new revision of a signed notice): the conclusion it continues
+    copied_from = pw.ForeignKeyField("self", null=True, backref="copies", on_delete="SET NULL")
     created_at = pw.DateTimeField(default=now)
     updated_at = pw.DateTimeField(default=now)
 
@@ -751,6 +753,9 @@ class Appraisal(BaseModel):
     opinion = pw.TextField()
     agrees = pw.BooleanField(default=True)
     at = pw.DateField(default=today)
+
+    class Meta:
+        indexes = ((("proposal", "body"), True),)  # one opinion per body and proposal
 
 
 # ---------------------------------------------------------------- reports and audit

@@ -581,3 +581,67 @@ def test_printable_page_shows_the_number_and_the_document_parts(login, db):
     assert 'href="/static/css/notices.css' in response.get_data(as_text=True)
     other = make_notice(status="signed", year=2021, number=8, unit=other_unit())
     assert login("specialist").get("/thong-bao/%d/in" % other.id).status_code == 404
+
+
+def test_signing_a_correction_keeps_what_happened_to_the_conclusions_since_it_was_drafted(login, db):
+    """A take-down or a closing done on the signed revision after its correction was drafted is
+    carried over when the correction is signed, never undone by the copy made earlier."""
+    dialogue = make_dialogue(status="concluded")
+    original = make_notice(dialogue, status="signed", year=models.today().year, number=71, signed_at=models.now(),
+                           signed_by=user("chief"), conclusions=2)
+    first, second = original.conclusions.order_by(models.Conclusion.id)
+    models.Conclusion.update(status="in_progress", percent_done=40, is_public=True, publish_in_progress=True,
+                             public_summary="Đang sửa chữa đường vào thôn.").where(
+        models.Conclusion.notice == original.id).execute()
+    coordinator = login("coordinator")
+    assert coordinator.post_form("/thong-bao/%d/dinh-chinh" % original.id).status_code == 303
+    correction = models.ConclusionNotice.get(models.ConclusionNotice.supersedes == original.id)
+    copies = {c.copied_from_id: c for c in correction.conclusions}
+    assert set(copies) == {first.id, second.id}
+    assert all(c.is_public and c.status == "in_progress" for c in copies.values())
+    # Meanwhile, on the revision in force: the first is taken down, the second resolved.
+    models.Conclusion.update(is_public=False, publish_in_progress=False).where(
+        models.Conclusion.id == first.id).execute()
+    closed_at = models.now()
+    models.Conclusion.update(status="resolved", percent_done=100, closed_at=closed_at).where(
+        models.Conclusion.id == second.id).execute()
+    assert coordinator.post_form("/thong-bao/%d/trinh-ky" % correction.id,
+                                 {"version": str(reload(correction).version)}).status_code == 303
+    assert login("chief").post_form("/thong-bao/%d/ky" % correction.id, sign_form(correction)).status_code == 303
+    taken_down, resolved = reload(copies[first.id]), reload(copies[second.id])
+    assert (taken_down.is_public, taken_down.publish_in_progress, taken_down.status) == (False, False, "in_progress")
+    assert (resolved.status, resolved.percent_done, resolved.closed_at) == ("resolved", 100, closed_at)
+    import publication
+    published = {row.id for row in publication._published_conclusions_query()}
+    assert taken_down.id not in published
+    assert models.AuditLog.select().where(models.AuditLog.object_type == "conclusion",
+                                          models.AuditLog.object_id == resolved.id,
+                                          models.AuditLog.action == "update").exists()
+
+
+def test_a_notice_has_one_correction_even_when_asked_twice_at_once(app, login, db):
+    from flask import g
+    original = make_notice(make_dialogue(status="concluded"), status="signed", year=models.today().year, number=72,
+                           signed_at=models.now(), signed_by=user("chief"))
+    with app.test_request_context():
+        g.user = user("coordinator")
+        first = notices_view._correction_of(original)
+        with pytest.raises(models.pw.IntegrityError):
+            notices_view._correction_of(original)  # what a second request racing the first would do
+    response = login("coordinator").post_form("/thong-bao/%d/dinh-chinh" % original.id)
+    assert response.headers["Location"].endswith("/thong-bao/%d" % first.id)
+    assert models.ConclusionNotice.select().where(models.ConclusionNotice.supersedes == original.id).count() == 1
+
+
+def test_the_dialogue_page_links_only_the_notices_the_reader_may_open(login, db):
+    dialogue = make_dialogue(status="concluded")
+    mine = make_notice(dialogue, status="signed", year=models.today().year, number=73, signed_at=models.now(),
+                       signed_by=user("chief"))
+    theirs = make_notice(dialogue, status="signed", year=models.today().year, number=74, signed_at=models.now(),
+                         signed_by=user("chief"), unit=other_unit())
+    page = soup(login("specialist").get("/doi-thoai/%d" % dialogue.id))
+    hrefs = {a["href"] for a in page.find_all("a")}
+    assert "/thong-bao/%d" % mine.id in hrefs and "/thong-bao/%d" % theirs.id not in hrefs
+    assert "74/TB-VP" in page.get_text()  # still listed, just not a link the reader would find closed
+    coordinator = soup(login("coordinator").get("/doi-thoai/%d" % dialogue.id))
+    assert "/thong-bao/%d" % theirs.id in {a["href"] for a in coordinator.find_all("a")}

@@ -35,7 +35,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 import deadlines
 import documents
 import publication
-from forms import BaseForm, IdSelectField
+from forms import BaseForm, IdSelectField, parse_id, valid_version
 from models import (
     NOTICE_STATUSES,
     OPINION_TRANSITIONS,
@@ -61,7 +61,7 @@ from models import (
 )
 from vietnamese import person_sort_key, sort_key
 from views.auth import roles_required
-from views.common import Page, invalid_status, page_arg, wants_fragment
+from views.common import Page, invalid_status, page_arg, wants_fragment, year_arg
 
 bp = Blueprint("notices", __name__, url_prefix="/thong-bao")
 
@@ -86,6 +86,15 @@ def visible_notices(user, query=None):
         mine = Conclusion.select(Conclusion.notice).where(Conclusion.responsible_unit == user.unit_id)
         return query.where(ConclusionNotice.status == "signed", ConclusionNotice.id.in_(mine))
     return query.where(pw.SQL("1 = 0"))
+
+
+@bp.app_template_global()
+def notice_visible(notice):
+    """Whether the signed-in user may open this notice (links elsewhere are shown only then)."""
+    user = g.get("user")
+    if user is None:
+        return False
+    return user.reads_everything or visible_notices(user).where(ConclusionNotice.id == notice.id).exists()
 
 
 def get_notice(notice_id):
@@ -173,12 +182,38 @@ def sign_notice(notice_id, user, expected_version, manual_number=None):
     raise AssertionError("unreachable")
 
 
+CARRIED_OVER = ("status", "percent_done", "closed_at", "is_public", "publish_in_progress")
+
+
+def _carry_over(conclusions, user):
+    """A signed correction continues its predecessor's conclusions as they stand now: progress, closing
+    and publication changed after the correction was drafted are not undone by signing it."""
+    for conclusion in conclusions:
+        old = Conclusion.get_or_none(Conclusion.id == conclusion.copied_from_id) if conclusion.copied_from_id else None
+        if old is None:
+            continue
+        changes = {name: (getattr(conclusion, name), getattr(old, name)) for name in CARRIED_OVER
+                   if getattr(conclusion, name) != getattr(old, name)}
+        if not changes:
+            continue
+        values = {name: new for name, (_, new) in changes.items()}
+        Conclusion.update(version=Conclusion.version + 1, updated_at=now(), **values).where(
+            Conclusion.id == conclusion.id).execute()
+        for name, value in values.items():
+            setattr(conclusion, name, value)
+        audit(user, "update", conclusion, changes,
+              summary="Kết luận #%d tiếp nối kết luận #%d như hiện trạng khi ký bản đính chính"
+              % (conclusion.id, old.id))
+
+
 def _after_signing(notice, user):
     """What signing sets going: history, the conclusions' lifecycle, the opinions they answer, the dialogue,
     and, for a correction, a note on each still-open conclusion of the revision it replaces."""
     label = "Thông báo số %s" % notice.number_text
     record_transition(notice, user, "submitted", "signed", "Số " + notice.number_text)
     conclusions = list(Conclusion.select().where(Conclusion.notice == notice.id).order_by(Conclusion.id))
+    if notice.supersedes_id:
+        _carry_over(conclusions, user)
     for conclusion in conclusions:
         record_transition(conclusion, user, "", conclusion.status, "Theo %s" % label)
     opinions = (Opinion.select().join(ConclusionOpinion)
@@ -214,10 +249,6 @@ def _options(pairs):
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _valid_version(form, field):
-    if not str(field.data or "").isdigit():
-        raise ValidationError("Thiếu số phiên bản của hồ sơ; vui lòng tải lại trang.")
-
 
 class NoticeForm(BaseForm):
     """Title, body and recipients of a notice (new and edit)."""
@@ -236,7 +267,7 @@ class NoticeForm(BaseForm):
     def __init__(self, *args, notice=None, opinions=(), **kwargs):
         super().__init__(*args, **kwargs)
         if notice is not None:
-            self.version.validators = [_valid_version]
+            self.version.validators = [valid_version]
         self.opinion_ids.choices = _options((o.id, o.code) for o in opinions)
 
     def values(self):
@@ -270,7 +301,7 @@ class ConclusionForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.conclusion = conclusion
         if conclusion is not None:
-            self.version.validators = [_valid_version]
+            self.version.validators = [valid_version]
         self.units = sorted(Unit.select().where(Unit.active == True), key=lambda u: sort_key(u.name))  # noqa: E712
         people = (User.select().where(User.unit.in_([u.id for u in self.units]), User.active == True,  # noqa: E712
                                       User.role.in_(("specialist", "unit_head"))))
@@ -347,7 +378,7 @@ class SignForm(BaseForm):
     number = IntegerField("Số theo sổ văn thư", validators=[Optional(), NumberRange(
         min=1, max=MAX_NUMBER, message="Số từ 1 đến %d." % MAX_NUMBER)],
         invalid_value_message="Số thông báo phải là số nguyên dương.")
-    version = HiddenField(validators=[_valid_version])
+    version = HiddenField(validators=[valid_version])
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -365,7 +396,7 @@ class NoteForm(BaseForm):
     """A step with a version and (for returning to draft) a reason."""
 
     note = TextAreaField("Lý do", validators=[Length(max=2000, message="Tối đa 2.000 ký tự.")])
-    version = HiddenField(validators=[_valid_version])
+    version = HiddenField(validators=[valid_version])
 
 
 # ---------------------------------------------------------------- drafting helpers
@@ -441,9 +472,8 @@ def link_opinions(conclusion, opinion_ids):
 
 def list_filters():
     args = request.args
-    year = args.get("year", "")
     return {"status": args.get("status") if args.get("status") in NOTICE_STATUSES else "",
-            "year": int(year) if year.isdigit() else None}
+            "year": year_arg()}
 
 
 def notice_years():
@@ -492,9 +522,9 @@ def _held_dialogue_or_refuse():
     raw = request.args.get("dialogue", "")
     if not raw:
         return None
-    if not raw.isdigit():
+    if parse_id(raw) is None:
         abort(404)
-    return Dialogue.get_or_none(Dialogue.id == int(raw)) or abort(404)
+    return Dialogue.get_or_none(Dialogue.id == parse_id(raw)) or abort(404)
 
 
 def _not_held(dialogue):
@@ -878,9 +908,20 @@ def correct_post(notice_id):
     if notice.status != "signed":
         return render_detail(notice, 409, message="Chỉ đính chính được thông báo đã ký.")
     existing = ConclusionNotice.get_or_none(ConclusionNotice.supersedes == notice.id)
+    if existing is None:
+        try:
+            copy = _correction_of(notice)
+        except pw.IntegrityError:  # the same request twice at once: the unique index keeps one
+            existing = ConclusionNotice.get(ConclusionNotice.supersedes == notice.id)
     if existing is not None:
         flash("Thông báo này đã có bản đính chính.", "info")
         return redirect(url_for("notices.detail_get", notice_id=existing.id), code=303)
+    flash("Đã tạo bản đính chính (lần %d) dưới dạng dự thảo." % (copy.revision - 1), "success")
+    return redirect(url_for("notices.detail_get", notice_id=copy.id), code=303)
+
+
+def _correction_of(notice):
+    """The new draft revision with copies of the conclusions, each pointing to the one it continues."""
     with db.atomic():
         copy = ConclusionNotice.create(
             dialogue=notice.dialogue_id, title=notice.title, body_md=notice.body_md, recipients=notice.recipients,
@@ -895,14 +936,13 @@ def correct_post(notice_id):
                 "percent_done", "closed_at")}
             values.update(responsible_unit=old.responsible_unit_id, responsible_user=old.responsible_user_id,
                           field=old.field_id)
-            new = Conclusion.create(notice=copy.id, **values)
+            new = Conclusion.create(notice=copy.id, copied_from=old.id, **values)
             opinion_ids = [link.opinion_id for link in old.opinion_links]
             for opinion_id in opinion_ids:
                 ConclusionOpinion.create(conclusion=new.id, opinion=opinion_id)
             audit(g.user, "create", new, {"copied_from": (None, old.id), "opinions": ([], opinion_ids)},
                   summary="Chép kết luận #%d sang bản đính chính" % old.id)
-    flash("Đã tạo bản đính chính (lần %d) dưới dạng dự thảo." % (copy.revision - 1), "success")
-    return redirect(url_for("notices.detail_get", notice_id=copy.id), code=303)
+    return copy
 
 
 # ---------------------------------------------------------------- printable page and DOCX
