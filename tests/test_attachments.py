@@ -223,13 +223,18 @@ def test_proposal_files_for_readers_and_the_content_unit_only(login, db, store):
     assert login("dang.thuha").get("/tep/proposal/%d" % proposal.id).status_code == 404
 
 
-def test_notice_files_for_units_with_a_conclusion_in_it(login, db, store):
+def test_notice_files_for_units_with_a_conclusion_in_it_once_signed(login, db, store):
     notice = notice_with_conclusion_for("KTN", status="draft")
     assert upload(login("coordinator"), "conclusion_notice", notice.id, PDF).status_code == 303
     row = Attachment.get()
-    assert login("specialist").get("/tep/%d" % row.id).status_code == 200
-    assert login("dang.thuha").get("/tep/%d" % row.id).status_code == 404
+    specialist = login("specialist")
+    # A draft is the office's own business: its unit sees neither its files nor its title.
+    assert specialist.get("/tep/%d" % row.id).status_code == 404
+    assert specialist.get("/tep/conclusion_notice/%d" % notice.id).status_code == 404
     assert login("chief").get("/tep/%d" % row.id).status_code == 200
+    ConclusionNotice.update(status="signed").where(ConclusionNotice.id == notice.id).execute()
+    assert specialist.get("/tep/%d" % row.id).status_code == 200
+    assert login("dang.thuha").get("/tep/%d" % row.id).status_code == 404
 
 
 def test_report_files_for_coordinator_leaders_and_chief(login, db, store):
