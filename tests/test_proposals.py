@@ -504,3 +504,20 @@ def test_program_is_edited_with_conflict_detection(login, db):
     assert error_of(response, "agenda") == "Vui lòng nhập chương trình đối thoại."
     assert login("specialist").get(url).status_code == 403
     assert login("coordinator").get("/de-xuat/%d/chuong-trinh" % make_proposal().id).status_code == 404
+
+
+def test_a_body_recorded_twice_at_once_keeps_one_opinion(login, db, monkeypatch):
+    """Two requests that both pass the form's check: the unique index refuses the second, with a message."""
+    proposal = make_proposal("appraising", appraisals=[(BDV, True)])
+    url = "/de-xuat/%d/y-kien-tham-dinh" % proposal.id
+    form = {"appr-body": agency(MTTQ).id, "appr-agrees": "yes", "appr-opinion": "Thống nhất.",
+            "appr-at": models.today().isoformat()}
+    c = login("coordinator")
+    assert c.post_form(url, form).status_code == 303
+    from views import proposals as proposals_view
+    monkeypatch.setattr(proposals_view.AppraisalForm, "validate_body", lambda self, field: None)
+    response = c.post_form(url, dict(form, **{"appr-opinion": "Lần thứ hai."}))
+    assert response.status_code == 409
+    assert "đã có ý kiến thẩm định cho đề xuất; ý kiến vừa gửi không được ghi" in response.get_data(as_text=True)
+    assert [a.opinion for a in Appraisal.select().where(Appraisal.proposal == proposal.id,
+                                                        Appraisal.body == agency(MTTQ))] == ["Thống nhất."]

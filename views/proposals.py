@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from forms import BaseForm, IdSelectField
+from forms import BaseForm, IdSelectField, valid_version
 from models import (
     DIALOGUE_KINDS,
     PROPOSAL_STATUSES,
@@ -36,7 +36,7 @@ from models import (
     today,
 )
 from views.auth import roles_required
-from views.common import Page, page_arg, wants_fragment
+from views.common import Page, int_arg, page_arg, wants_fragment, year_arg
 from views.dialogues import DialogueForm, options, replace_links, slugify
 from views.filters import date_vn
 
@@ -54,10 +54,6 @@ CHAIR = "Chủ tịch UBND tỉnh"
 
 
 # ---------------------------------------------------------------- forms
-
-def _valid_version(form, field):
-    if not str(field.data or "").isdigit():
-        raise ValidationError("Thiếu số phiên bản của hồ sơ; vui lòng tải lại trang.")
 
 
 def _not_future(form, field):
@@ -85,7 +81,7 @@ class ProposalForm(BaseForm):
     def __init__(self, *args, proposal=None, **kwargs):
         super().__init__(*args, **kwargs)
         if proposal is not None:  # an edit says which version it started from
-            self.version.validators = [_valid_version]
+            self.version.validators = [valid_version]
         keep = proposal.agency_id if proposal is not None else 0
         agencies = (Agency.select().where((Agency.kind.in_(PROPOSING_KINDS) & ~Agency.is_appraiser)
                                           | (Agency.id == keep))
@@ -113,7 +109,7 @@ class AssignForm(BaseForm):
 
     content_unit = IdSelectField("Phòng, ban khối nội dung chủ trì tham mưu",
                                  validators=[InputRequired("Vui lòng chọn phòng, ban chủ trì.")])
-    version = HiddenField(validators=[_valid_version])
+    version = HiddenField(validators=[valid_version])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,7 +123,7 @@ class AssignForm(BaseForm):
 
 
 class StartForm(BaseForm):
-    version = HiddenField(validators=[_valid_version])
+    version = HiddenField(validators=[valid_version])
 
 
 class AppraisalForm(BaseForm):
@@ -168,7 +164,7 @@ class DecisionForm(BaseForm):
     decision = RadioField("Quyết định", choices=options(DECISIONS), validate_choice=True,
                           validators=[InputRequired("Vui lòng chọn chấp thuận hoặc trả lại.")])
     decision_note = TextAreaField("Ý kiến, lý do", validators=[Length(max=5000, message="Tối đa 5.000 ký tự.")])
-    version = HiddenField(validators=[_valid_version])
+    version = HiddenField(validators=[valid_version])
 
     def validate_decision_note(self, field):
         if self.decision.data == "returned" and not (field.data or "").strip():
@@ -183,7 +179,7 @@ class ProposalDialogueForm(DialogueForm):
     briefing = TextAreaField("Nội dung chuẩn bị đối thoại (tài liệu phục vụ Chủ tịch UBND tỉnh)", validators=[
         DataRequired("Vui lòng nhập nội dung chuẩn bị đối thoại."),
         Length(max=50000, message="Tối đa 50.000 ký tự.")])
-    proposal_version = HiddenField(validators=[_valid_version])
+    proposal_version = HiddenField(validators=[valid_version])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -328,11 +324,10 @@ def stale_message(current):
 
 def list_filters():
     args = request.args
-    year, agency = args.get("year", ""), args.get("agency", "")
     return {
         "status": args.get("status") if args.get("status") in PROPOSAL_STATUSES else "",
-        "agency": int(agency) if agency.isdigit() else None,
-        "year": int(year) if year.isdigit() else None,
+        "agency": int_arg("agency"),
+        "year": year_arg(),
     }
 
 
@@ -514,13 +509,18 @@ def appraisal_post(proposal_id):
         return detail_page(proposal, 422, appraisal_form=form)
     body = Agency.get_by_id(form.body.data)
     agrees = form.agrees.data == "yes"
-    with db.atomic():
-        appraisal = Appraisal.create(proposal=proposal.id, body=body.id, opinion=form.opinion.data.strip(),
-                                     agrees=agrees, at=form.at.data)
-        audit(g.user, "create", appraisal,
-              {"proposal": (None, proposal.id), "body": (None, body.id), "agrees": (None, agrees),
-               "opinion": (None, appraisal.opinion), "at": (None, appraisal.at)},
-              summary="Ý kiến thẩm định của %s: %s" % (body.name, proposal.title))
+    try:
+        with db.atomic():
+            appraisal = Appraisal.create(proposal=proposal.id, body=body.id, opinion=form.opinion.data.strip(),
+                                         agrees=agrees, at=form.at.data)
+            audit(g.user, "create", appraisal,
+                  {"proposal": (None, proposal.id), "body": (None, body.id), "agrees": (None, agrees),
+                   "opinion": (None, appraisal.opinion), "at": (None, appraisal.at)},
+                  summary="Ý kiến thẩm định của %s: %s" % (body.name, proposal.title))
+    except pw.IntegrityError:  # the same body recorded twice at once: the unique index keeps one
+        form.body.errors = ["Cơ quan này đã có ý kiến thẩm định cho đề xuất."]
+        return detail_page(proposal, 409, appraisal_form=form,
+                           message="%s đã có ý kiến thẩm định cho đề xuất; ý kiến vừa gửi không được ghi." % body.name)
     flash("Đã ghi ý kiến thẩm định của %s." % body.name, "success")
     return redirect(url_for("proposals.detail_get", proposal_id=proposal.id, _anchor="tham-dinh"), code=303)
 
@@ -681,7 +681,7 @@ class ProgramForm(BaseForm):
 
     agenda = ProposalDialogueForm.agenda
     briefing = ProposalDialogueForm.briefing
-    version = HiddenField(validators=[_valid_version])
+    version = HiddenField(validators=[valid_version])
 
 
 def program_page(proposal, dialogue, form, code=200, current=None):
