@@ -502,6 +502,11 @@ def test_register_export_hides_a_denouncers_identity_and_follows_the_filters(log
                   .order_by(models.AuditLog.id))
     assert len(audits) == 4 and audits[0].user_id == user("coordinator").id
     assert re.search(r"CSV, %d dòng" % len(resolved), audits[2].summary) and "resolved" in audits[2].summary
+    # Words searched may name a person: the log keeps that a search was made, not the words.
+    searched = _register_csv(coordinator, "?q=" + denunciation.submitter_name.split()[-1])
+    logged = models.AuditLog.select().order_by(models.AuditLog.id.desc()).first()
+    assert "[bảo mật]" in logged.summary and denunciation.submitter_name.split()[-1] not in logged.summary
+    assert all(r["Người nêu ý kiến"] != denunciation.submitter_name for r in searched)
 
 
 def test_two_approvals_at_the_same_moment_get_distinct_consecutive_numbers(login, db, monkeypatch):

@@ -9,9 +9,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 import reports
-from forms import BaseForm, IdSelectField
+from forms import BaseForm, IdSelectField, parse_id
 from models import (
     CONCLUSION_STATUSES,
+    MASK,
     REPORT_KINDS,
     AuditLog,
     Conclusion,
@@ -121,7 +122,7 @@ class EditReportForm(BaseForm):
             raise ValidationError("Vui lòng nhập ít nhất một nơi nhận.")
 
     def validate_version(self, field):
-        if not str(field.data or "").isdigit():
+        if parse_id(field.data) is None:
             raise ValidationError("Thiếu số phiên bản của báo cáo; vui lòng tải lại trang.")
 
     def values(self):
@@ -136,7 +137,7 @@ class StatusForm(BaseForm):
     version = HiddenField()
 
     def validate_version(self, field):
-        if not str(field.data or "").isdigit():
+        if parse_id(field.data) is None:
             raise ValidationError("Thiếu số phiên bản của báo cáo; vui lòng tải lại trang.")
 
     def validate_note(self, field):
@@ -231,7 +232,7 @@ def new_get():
     form = NewReportForm(formdata=None)
     plan_arg, kind = request.args.get("plan", ""), request.args.get("kind", "")
     current = Plan.get_or_none(Plan.year == today().year)
-    form.plan_id.data = int(plan_arg) if plan_arg.isdigit() else (current.id if current else None)
+    form.plan_id.data = parse_id(plan_arg) or (current.id if current else None)
     if kind in REPORT_KINDS:
         form.kind.data = kind
     elif current is not None and form.plan_id.data == current.id:
@@ -403,7 +404,7 @@ def approve_post(report_id):
     report = _report_or_404(report_id)
     form = StatusForm()
     form.to.data = "approved"
-    if not str(form.version.data or "").isdigit():
+    if parse_id(form.version.data) is None:
         abort(400)
     try:
         saved = approve(report, g.user, int(form.version.data), (form.note.data or "").strip())
@@ -542,6 +543,8 @@ def _register_export(kind):
     filters, rows = _register_rows()
     rows = list(rows)
     used = {k: v for k, v in filters.items() if v not in ("", None, False)}
+    if "q" in used:  # the words searched may be a person's name or number: logged masked
+        used["q"] = MASK
     stamp = today().strftime("%Y%m%d")
     if kind == "xlsx":
         data = reports.xlsx_bytes([("Sổ theo dõi ý kiến", None, reports.REGISTER_HEADERS, rows,
