@@ -9,6 +9,7 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 from playhouse.db_url import connect
+from werkzeug.routing import IntegerConverter
 
 import models
 from models import db
@@ -20,6 +21,14 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class DatabaseId(IntegerConverter):
+    """<int:…> in routes: a number too large for the database is no page (404), not a crash."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2 ** 63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _secret_key(instance_path):
@@ -51,6 +60,7 @@ def open_database(url):
 def create_app(config=None):
     """Build the internal app. `config` overrides settings (tests pass their own database)."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = DatabaseId  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(
         DATABASE_URL=os.environ.get(

@@ -3,6 +3,7 @@
 CSRF is checked for every POST by CSRFProtect in app.py, so these forms do not repeat it.
 """
 import datetime as dt
+import re
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
@@ -17,6 +18,24 @@ REQUIRED = "Vui lòng nhập %s."
 def strip(value):
     """A field filter: surrounding spaces are not part of what was typed."""
     return value.strip() if isinstance(value, str) else value
+
+
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(text):
+    """A positive whole number from text (ASCII digits, within SQLite's integer), or None."""
+    text = str(text if text is not None else "").strip()
+    if not _ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value > 0 else None
+
+
+def valid_version(form, field):
+    """The record version a form was shown with (conflict detection) must be there."""
+    if parse_id(field.data) is None:
+        raise ValidationError("Thiếu số phiên bản của hồ sơ; vui lòng tải lại trang.")
 
 
 def parse_day(text):

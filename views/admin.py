@@ -12,7 +12,7 @@ from forms import REQUIRED, BaseForm, IdSelectField, choices, parse_day, strip
 from models import AuditLog, ConflictError, Unit, User, audit, db, save_versioned
 from vietnamese import person_sort_key, sort_key
 from views.auth import hash_password, roles_required
-from views.common import Page, form_version, invalid_status, page_arg, wants_fragment
+from views.common import Page, form_version, int_arg, invalid_status, page_arg, wants_fragment
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 
@@ -21,12 +21,6 @@ AUDIT_READERS = ("coordinator", "chief")
 AUDIT_PER_PAGE = 50
 UNIT_NEEDED = ("specialist", "unit_head")
 
-
-def _int_arg(name):
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 class Rows(list):
@@ -156,7 +150,7 @@ def unit_edit_post(unit_id):
 @roles_required("admin")
 def unit_check_get():
     """Inline check of one field of the unit form, by the same form code as a save."""
-    unit = Unit.get_or_none(Unit.id == _int_arg("unit_id")) if _int_arg("unit_id") else None
+    unit = Unit.get_or_none(Unit.id == int_arg("unit_id")) if int_arg("unit_id") else None
     form = UnitForm(formdata=request.args, unit=unit)
     form.validate()
     return render_template("staff/admin/_field_error.html", errors=form.first_errors(),
@@ -263,7 +257,7 @@ def _account_or_404(user_id):
 @roles_required("admin")
 def users_get():
     """Accounts in Vietnamese order of given names, filtered by role and unit."""
-    role, unit_id = request.args.get("role", ""), _int_arg("unit")
+    role, unit_id = request.args.get("role", ""), int_arg("unit")
     query = User.select(User, Unit).join(Unit, pw.JOIN.LEFT_OUTER, on=(User.unit == Unit.id))
     if role in models.ROLES:
         query = query.where(User.role == role)
@@ -395,7 +389,7 @@ def user_toggle_post(user_id):
 @roles_required("admin")
 def user_check_get():
     """Inline check of one field of the account form, by the same form code as a save."""
-    account = User.get_or_none(User.id == _int_arg("user_id")) if _int_arg("user_id") else None
+    account = User.get_or_none(User.id == int_arg("user_id")) if int_arg("user_id") else None
     form = UserForm(formdata=request.args, account=account)
     form.validate()
     return render_template("staff/admin/_field_error.html", errors=form.first_errors(),

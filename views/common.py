@@ -7,6 +7,8 @@ import nh3
 from flask import request
 from htmx_flask import request as htmx_request
 
+from forms import parse_id
+
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
                 "blockquote", "code", "pre", "hr", "a", "table", "thead", "tbody", "tr", "th", "td"}
 
@@ -103,11 +105,23 @@ class Page:
         return out
 
 
+MAX_PAGE = 100_000
+
+
 def page_arg():
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    """?page= as a page number (1 when missing or nonsense; never beyond MAX_PAGE)."""
+    return min(parse_id(request.args.get("page", "")) or 1, MAX_PAGE)
+
+
+def int_arg(name):
+    """An id from the query string, or None when missing or not a valid id."""
+    return parse_id(request.args.get(name, ""))
+
+
+def year_arg(name="year"):
+    """A year from the query string, or None (outside 1900–9998 is ignored, not an error)."""
+    year = parse_id(request.args.get(name, ""))
+    return year if year and 1900 <= year <= 9998 else None
 
 
 def url_with(**changes):

@@ -46,7 +46,7 @@ from models import (
 )
 from vietnamese import sort_key
 from views.auth import roles_required
-from views.common import Page, invalid_status, page_arg, wants_fragment
+from views.common import Page, int_arg, invalid_status, page_arg, wants_fragment
 
 bp = Blueprint("conclusions", __name__, url_prefix="/ket-luan")
 
@@ -206,21 +206,15 @@ class StatusForm(VersionedForm):
 
 # ---------------------------------------------------------------- the list
 
-def _int_arg(name):
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
-
 
 def list_filters(user):
     args = request.args
     status = args.get("status", "")
     return {
         "status": status if status in CONCLUSION_STATUSES or status == "active" else "",
-        "unit": _int_arg("unit") if user.reads_everything else None,
-        "field": _int_arg("field"),
-        "year": _int_arg("year"),
+        "unit": int_arg("unit") if user.reads_everything else None,
+        "field": int_arg("field"),
+        "year": int_arg("year"),
         "flag": args.get("flag") if args.get("flag") in FLAGS else "",
     }
 

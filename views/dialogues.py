@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from forms import BaseForm, IdSelectField, OpinionForm
+from forms import BaseForm, IdSelectField, OpinionForm, valid_version
 from models import (
     AUDIENCES,
     DIALOGUE_KINDS,
@@ -48,7 +48,7 @@ from models import (
 )
 from vietnamese import fold, person_sort_key
 from views.auth import roles_required
-from views.common import Page, page_arg, wants_fragment
+from views.common import Page, page_arg, wants_fragment, year_arg
 from views.filters import datetime_vn
 
 bp = Blueprint("dialogues", __name__, url_prefix="/doi-thoai")
@@ -66,10 +66,6 @@ def options(pairs):
     """Select choices from (value, label) pairs or a {value: label} mapping."""
     return [SelectChoice(value, label) for value, label in (pairs.items() if isinstance(pairs, dict) else pairs)]
 
-
-def _valid_version(form, field):
-    if not str(field.data or "").isdigit():
-        raise ValidationError("Thiếu số phiên bản của hồ sơ; vui lòng tải lại trang.")
 
 
 class DialogueForm(BaseForm):
@@ -109,7 +105,7 @@ class DialogueForm(BaseForm):
     def __init__(self, *args, dialogue=None, **kwargs):
         super().__init__(*args, **kwargs)
         if dialogue is not None:  # an edit says which version it started from
-            self.version.validators = [_valid_version]
+            self.version.validators = [valid_version]
         plans = list(Plan.select().order_by(Plan.year.desc()))
         self.plan_years = {p.id: p.year for p in plans}
         self.plan_id.choices = options([("", "— Không thuộc kế hoạch —")] + [
@@ -189,7 +185,7 @@ class StatusForm(BaseForm):
     to = SelectField("Chuyển sang", choices=options(DIALOGUE_STATUSES),
                      invalid_choice_message="Trạng thái không hợp lệ.")
     note = TextAreaField("Ghi chú", validators=[Length(max=2000, message="Tối đa 2.000 ký tự.")])
-    version = HiddenField(validators=[_valid_version])
+    version = HiddenField(validators=[valid_version])
 
     def validate_note(self, field):
         if self.to.data in DIALOGUE_NOTE_REQUIRED and not (field.data or "").strip():
@@ -206,7 +202,7 @@ class MinutesForm(BaseForm):
     discussion = TextAreaField("Nội dung trao đổi", validators=[Length(max=20000, message="Tối đa 20.000 ký tự.")])
     directions = TextAreaField("Ý kiến chỉ đạo của Chánh Văn phòng",
                                validators=[Length(max=20000, message="Tối đa 20.000 ký tự.")])
-    version = HiddenField(validators=[_valid_version])
+    version = HiddenField(validators=[valid_version])
 
     def values(self):
         return {"attendance": self.attendance.data, "discussion": (self.discussion.data or "").strip(),
@@ -321,9 +317,8 @@ def replace_links(dialogue, field_ids, user_ids):
 def list_filters():
     """The list's filters from the query string; unknown values are ignored."""
     args = request.args
-    year = args.get("year", "")
     return {
-        "year": int(year) if year.isdigit() else None,
+        "year": year_arg(),
         "kind": args.get("kind") if args.get("kind") in DIALOGUE_KINDS else "",
         "audience": args.get("audience") if args.get("audience") in AUDIENCES else "",
         "status": args.get("status") if args.get("status") in DIALOGUE_STATUSES else "",

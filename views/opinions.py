@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Stop
 from wtforms.widgets import HiddenInput
 
 import models
-from forms import BaseForm, IdSelectField, OpinionForm
+from forms import BaseForm, IdSelectField, OpinionForm, parse_id
 from models import (
     FOLLOWUP_KINDS,
     NOTE_REQUIRED,
@@ -30,7 +30,7 @@ from models import (
 )
 from vietnamese import person_sort_key, sort_key
 from views.auth import roles_required
-from views.common import Page, page_arg, wants_fragment
+from views.common import Page, int_arg, page_arg, wants_fragment
 
 bp = Blueprint("opinions", __name__, url_prefix="/y-kien")
 
@@ -144,12 +144,6 @@ def _opinion_or_404(opinion_id):
     return opinion
 
 
-def _int_arg(name):
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
-
 
 def _list_filters():
     """The register's filters from the query string; unknown values are ignored."""
@@ -160,7 +154,7 @@ def _list_filters():
         "status": args.get("status") if args.get("status") in OPINION_STATUSES else "",
         "kind": args.get("kind") if args.get("kind") in models.OPINION_KINDS else "",
         "audience": args.get("audience") if args.get("audience") in models.AUDIENCES else "",
-        "field": _int_arg("field"), "unit": _int_arg("unit"), "dialogue": _int_arg("dialogue"),
+        "field": int_arg("field"), "unit": int_arg("unit"), "dialogue": int_arg("dialogue"),
         "overdue": args.get("overdue") == "1",
         "sort": sort if sort.lstrip("-") in SORTS else "",
     }
@@ -343,7 +337,7 @@ def _opinion_form(formdata=None, dialogue_id=None):
 def new_get():
     """The form to record a new opinion."""
     dialogue = request.args.get("dialogue", "")
-    form = _opinion_form(dialogue_id=int(dialogue) if dialogue.isdigit() else None)
+    form = _opinion_form(dialogue_id=parse_id(dialogue))
     form.received_on.data = today()
     return render_template("staff/opinions/new.html", form=form, errors={})
 

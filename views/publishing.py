@@ -31,7 +31,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 import models
 import publication
-from forms import BaseForm, strip
+from forms import BaseForm, strip, valid_version
 from models import (
     CONCLUSION_STATUSES,
     AuditLog,
@@ -74,10 +74,6 @@ _threads_lock = threading.Lock()
 # ---------------------------------------------------------------- forms
 
 
-def _valid_version(form, field):
-    if not str(field.data or "").isdigit():
-        raise ValidationError("Thiếu số phiên bản của hồ sơ; vui lòng tải lại trang.")
-
 
 class SummaryForm(BaseForm):
     """A conclusion's public summary and its publish flags."""
@@ -86,7 +82,7 @@ class SummaryForm(BaseForm):
         Length(max=2000, message="Tối đa 2.000 ký tự.")])
     is_public = BooleanField("Công khai trên trang Dân biết")
     publish_in_progress = BooleanField("Công khai cả khi đang thực hiện")
-    version = HiddenField(validators=[_valid_version])
+    version = HiddenField(validators=[valid_version])
 
     def validate_is_public(self, field):
         if field.data:
@@ -98,11 +94,11 @@ class SummaryForm(BaseForm):
 class TakeDownForm(BaseForm):
     reason = TextAreaField("Lý do gỡ xuống", filters=[strip], validators=[
         DataRequired("Vui lòng ghi lý do gỡ xuống."), Length(max=250, message="Tối đa 250 ký tự.")])
-    version = HiddenField(validators=[_valid_version])
+    version = HiddenField(validators=[valid_version])
 
 
 class RepublishForm(BaseForm):
-    version = HiddenField(validators=[_valid_version])
+    version = HiddenField(validators=[valid_version])
 
 
 class StartForm(BaseForm):
