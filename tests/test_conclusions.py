@@ -411,3 +411,19 @@ def test_after_reopening_the_first_entry_may_restate_the_percent(login, db):
     assert reload(c).percent_done == 70
     lower = staff.post_form("/ket-luan/%d/tien-do" % c.id, progress(reload(c), percent_done="50"))
     assert lower.status_code == 422 and "(70%)" in error_beside(lower, "progress-percent_done")
+
+
+def test_progress_is_not_dated_before_the_latest_entry(login, db):
+    """The timeline reads in date order; an entry dated before the latest would read as progress going back."""
+    c = make_conclusion("KTN", status="in_progress", percent=30)
+    latest = models.now() - dt.timedelta(days=3)
+    FollowUp.create(conclusion=c, kind="progress", note="Lần trước.", percent_done=30, at=latest)
+    specialist = login("specialist")
+    earlier = (latest - dt.timedelta(days=2)).date()
+    response = specialist.post_form("/ket-luan/%d/tien-do" % c.id, progress(c, day=earlier.isoformat()))
+    assert response.status_code == 422
+    assert "không được trước lần ghi tiến độ gần nhất (%s)" % latest.strftime("%d/%m/%Y") in error_beside(
+        response, "progress-day")
+    assert FollowUp.select().where(FollowUp.conclusion == c.id).count() == 1
+    same_day = specialist.post_form("/ket-luan/%d/tien-do" % c.id, progress(c, day=latest.date().isoformat()))
+    assert same_day.status_code == 303

@@ -187,6 +187,13 @@ class ProgressForm(VersionedForm):
         if signed and field.data < signed.date():
             raise ValidationError("Ngày thực hiện không được trước ngày ký thông báo (%s)."
                                   % signed.strftime("%d/%m/%Y"))
+        if self.conclusion is not None:  # progress reads in date order: no entry before the latest one
+            latest = (FollowUp.select(FollowUp.at).where(FollowUp.conclusion == self.conclusion.id,
+                                                         FollowUp.kind == "progress")
+                      .order_by(FollowUp.at.desc()).first())
+            if latest and field.data < latest.at.date():
+                raise ValidationError("Ngày thực hiện không được trước lần ghi tiến độ gần nhất (%s)."
+                                      % latest.at.strftime("%d/%m/%Y"))
 
 
 class StatusForm(VersionedForm):
