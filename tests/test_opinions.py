@@ -742,3 +742,18 @@ def test_deadline_flags_in_the_register_and_on_the_page(login, db):
     rows = {row.find("td").get_text(strip=True): row.get_text(" ", strip=True)
             for row in register.select("table.register tbody tr")}
     assert "quá hạn nghiêm trọng" in rows[late.code]
+
+
+def test_register_rows_link_to_the_routes_of_the_opinion(app, login, db):
+    """The rows build their addresses from the register's own (once per page): they must stay the routes'."""
+    from flask import url_for
+    page = soup(login("coordinator").get("/y-kien/"))
+    row = page.select_one("table.register tbody tr")
+    opinion_id = int(row["id"].split("-")[1])
+    with app.test_request_context():
+        detail = url_for("opinions.detail_get", opinion_id=opinion_id)
+        status = url_for("opinions.status_post", opinion_id=opinion_id)
+    assert row.find("a")["href"] == detail
+    form = row.find("form")
+    assert form["action"] == status and form["hx-post"] == status
+    assert form.find("input", attrs={"name": "csrf_token"})["value"]

@@ -188,17 +188,24 @@ def _register_query(user, f):
     return Opinion.with_names(query).order_by(*_order(f["sort"]))
 
 
+# What a register row shows and needs for its status menu (Opinion.refusal reads draft_answer).
+ROW_COLUMNS = (Opinion.id, Opinion.version, Opinion.code, Opinion.kind, Opinion.content, Opinion.field,
+               Opinion.received_on, Opinion.assigned_unit, Opinion.assigned_to, Opinion.deadline,
+               Opinion.status, Opinion.draft_answer)
+
+
 def _register_rows(ids):
     """The register's rows for these ids, with their names (no filter evaluated again)."""
-    return Opinion.with_names(Opinion.select().where(Opinion.id.in_(ids)))
+    return Opinion.with_names(Opinion.select(*ROW_COLUMNS).where(Opinion.id.in_(ids)))
 
 
 def _recent_dialogues(selected=None):
-    dialogues = list(Dialogue.select(Dialogue.id, Dialogue.title, Dialogue.starts_at)
-                     .order_by(Dialogue.starts_at.desc()).limit(DIALOGUE_CHOICES))
+    """(id, title, starts_at) of the latest dialogues, plus the selected one: plain tuples, for selects."""
+    columns = (Dialogue.id, Dialogue.title, Dialogue.starts_at)
+    dialogues = list(Dialogue.select(*columns).order_by(Dialogue.starts_at.desc()).limit(DIALOGUE_CHOICES)
+                     .namedtuples())
     if selected and all(d.id != selected for d in dialogues):
-        dialogues += list(Dialogue.select(Dialogue.id, Dialogue.title, Dialogue.starts_at)
-                          .where(Dialogue.id == selected))
+        dialogues += list(Dialogue.select(*columns).where(Dialogue.id == selected).namedtuples())
     return dialogues
 
 
