@@ -84,11 +84,12 @@ def index():
                     .limit(LIST_SIZE).objects())
         overdue = list(opinion_rows(visible.where(Opinion.deadline < on)).order_by(Opinion.deadline, Opinion.id)
                        .limit(LIST_SIZE).objects())
-        # The three counts in one pass over the visible open items.
-        late = pw.fn.SUM(pw.Case(None, [(Opinion.deadline < on, 1)], 0))
-        own = pw.fn.COUNT(Opinion.id) if mine_condition is None else pw.fn.SUM(pw.Case(None, [(mine_condition, 1)], 0))
-        total, late_count, own_count = visible.select(pw.fn.COUNT(Opinion.id), late, own).scalar(as_tuple=True)
-        counts = {"open": total or 0, "overdue": int(late_count or 0), "mine": int(own_count or 0)}
+        # Three counts, each answered from an index (one pass with SUM(CASE …) reads every row instead).
+        counts = {
+            "open": visible.count(),
+            "overdue": visible.where(Opinion.deadline < on).count(),
+            "mine": mine_query.count(),
+        }
         conclusions = conclusion_work(user, on)
     upcoming = list(Dialogue.upcoming(on).limit(5))
     plan, deadlines = report_deadlines(on)
