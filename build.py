@@ -14,6 +14,7 @@ new and rewritten files; all of them when a file went away or the code changed),
 the new folder takes the place of the old one.
 """
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import fcntl
@@ -29,20 +30,24 @@ import shutil
 import sys
 import tempfile
 import time
+import unicodedata
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from flask_frozen import Freezer, FrozenFlaskWarning
+from flask_frozen import Freezer, FrozenFlaskWarning, walk_directory
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_DESTINATION = BASE_DIR / "site"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 SEARCH_INDEX = "pagefind"  # written by the search indexer after freezing; the freezer keeps it
 # What decides a page besides its records: when any of it changes, no page may be skipped on the
-# strength of its records' last_modified alone.
-CODE_PATTERNS = ("*.py", "views/*.py", "templates/**/*", "static/**/*", "content/**/*")
+# strength of its records' last_modified or signature alone. The public app's code (the modules
+# at the root and those of views/ it imports), its templates, its static files and the content.
+CODE_PATTERNS = ("*.py", "views/__init__.py", "views/public.py", "views/filters.py", "views/common.py",
+                 "templates/public/**/*", "static/public/**/*", "content/**/*")
 DATA_TIME_MARGIN = 300  # seconds; see _date_back
 
 
@@ -111,7 +116,8 @@ def make_freezer(app, destination, base_url):
         FREEZER_IGNORE_MIMETYPE_WARNINGS=False,
         FREEZER_SKIP_EXISTING=False,
     )
-    freezer = Freezer(app)
+    # The rules without arguments come from views.public.fixed_page_generators, with signatures.
+    freezer = ShareFreezer(app, with_no_argument_rules=False)
 
     def defaulted_rules():
         """Rules whose every argument has a default (`/ket-luan/` with page=None): Frozen-Flask's own
@@ -195,30 +201,242 @@ class Progress:
         self.stream.flush()
 
 
-def freeze(app, destination, base_url, progress=None, allow_skip=False):
+class ShareFreezer(Freezer):
+    """Frozen-Flask's Freezer, able to render only a share of the URLs (for a worker process).
+
+    Every worker runs the whole of Frozen-Flask's freeze over the same URLs; `_build_one` renders
+    the URLs of its own share and gives the others' paths without touching them. A URL that no
+    generator gave (found only through url_for while rendering) falls to one worker by the same
+    rule, but only the workers that met it know it: the parent checks that none was left out.
+    """
+
+    workers = 1  # processes sharing the URLs
+    share = 0  # this one's
+    _generated = frozenset()  # (endpoint, sorted values) given by the generators
+
+    @property
+    def root(self):
+        """Frozen-Flask's root, made once (a Path built three times a URL is much of a kept page's cost)."""
+        key = (self.app.root_path, self.app.config["FREEZER_DESTINATION"])
+        if getattr(self, "_root", (None,))[0] != key:
+            self._root = (key, super().root)
+        return self._root[1]
+
+    def _build_one(self, url, last_modified=None):
+        if self.workers > 1 and _owner(url, self.workers) != self.share:
+            return self.root / unicodedata.normalize("NFC", self.urlpath_to_filepath(url))
+        return super()._build_one(url, last_modified)
+
+    def logged_urls(self):
+        """url_for calls made while rendering, each (endpoint, values) once, those generated aside.
+
+        Frozen-Flask replays every logged call through url_for; pages repeat their menus.
+        """
+        seen = set(self._generated)
+        while self.url_for_logger.logged_calls:
+            endpoint, values = self.url_for_logger.logged_calls.popleft()
+            key = (endpoint, tuple(sorted(values.items())))
+            if key not in seen:
+                seen.add(key)
+                yield endpoint, values
+
+
+def site_items(app, previous=None, signatures=None):
+    """The public app's (endpoint, values[, last_modified]) items: pages with arguments, then the others.
+
+    Rows are read once, inside the generators' connection (call within publication.build_cache()).
+    """
+    from views import public
+    with app.app_context():
+        return [*public.fixed_page_generators(previous=previous, signatures=signatures),
+                *public.url_generators(previous=previous, signatures=signatures)]
+
+
+def _count_urls(freezer):
+    """How many pages the freezer's generators give, without building their URLs."""
+    logger = freezer.url_for_logger.iter_calls
+    freezer.url_for_logger.iter_calls = lambda: iter(())
+    try:
+        return len({(item[0], tuple(sorted(item[1].items()))) if isinstance(item, tuple) else item
+                    for generator in freezer.url_generators for item in generator()})
+    finally:
+        freezer.url_for_logger.iter_calls = logger
+
+
+def _owner(url, workers):
+    """The worker that renders `url`: the same in every worker, about as many URLs each."""
+    return zlib.crc32(url.encode("utf-8")) % workers
+
+
+def freeze(app, destination, base_url, progress=None, allow_skip=False, previous=None, signatures=None, workers=1,
+           existing=None):
     """Freeze `app` into `destination` (over what is there); returns the number of pages.
 
-    Frozen-Flask's warnings are errors: an endpoint without a URL generator or a file whose
-    extension does not match its Content-Type aborts the build.
+    `previous` holds the page signatures of the build carried forward (honoured only when
+    `allow_skip`): a page whose signature is unchanged keeps its file. `signatures`, a dict,
+    receives this build's. `workers` > 1 renders the pages over that many processes, each with
+    Frozen-Flask's own freeze over its share of the URLs; None chooses by the work to do.
+    `existing`, the files in `destination` before (relative paths, the search index aside), spares
+    a walk of the folder to remove those no URL gave. Frozen-Flask's warnings are errors: an
+    endpoint without a URL generator or a file whose extension does not match its Content-Type
+    aborts the build.
     """
     import publication
-    from views.public import url_generators
     freezer = make_freezer(app, destination, base_url)
     with publication.build_cache(), warnings.catch_warnings():  # one snapshot of the data for every page
         warnings.simplefilter("error", FrozenFlaskWarning)
-        with app.app_context():
-            items = list(url_generators())  # rows are read once, inside the generator's connection
+        items = site_items(app, previous if allow_skip else None, signatures)
         register_generators(freezer, items, allow_skip)
-        total = len(set(freezer.all_urls()))
-        done = 0
-        for page in freezer.freeze_yield():
-            done += 1
-            total = max(total, done)
-            if progress:
-                progress(done, total, page.url)
+        with app.test_request_context():
+            total = _count_urls(freezer)
+        freezer._generated = {(item[0], tuple(sorted(item[1].items()))) for item in items}
+        freezer.url_for_logger.iter_calls = freezer.logged_urls
+        if workers is None:
+            kept = sum(1 for item in items if allow_skip and len(item) == 3 and item[2] is not None)
+            workers = min(MAX_WORKERS, os.cpu_count() or 1) if total - kept >= PARALLEL_FROM else 1
+        remove_extra = freezer.app.config["FREEZER_REMOVE_EXTRA_FILES"]
+        if workers > 1 or existing is not None:
+            freezer.app.config["FREEZER_REMOVE_EXTRA_FILES"] = False  # done below, once
+        try:
+            if workers > 1:
+                _warm(app)
+                done, total, built = _freeze_in_workers(freezer, total, workers, progress)
+            else:
+                done, built = 0, set()
+                for page in freezer.freeze_yield():
+                    built.add(page.path.as_posix())
+                    done += 1
+                    total = max(total, done)
+                    if progress:
+                        progress(done, total, page.url)
+        finally:
+            freezer.app.config["FREEZER_REMOVE_EXTRA_FILES"] = remove_extra
+    if remove_extra and (workers > 1 or existing is not None):
+        _remove_extra(freezer, built, existing)
     if progress and done != total:
         progress(done, done, "")
     return done
+
+
+def _remove_extra(freezer, built, existing=None):
+    """Remove the files of the previous build that no URL gave, as Frozen-Flask's freeze does."""
+    root = freezer.root
+    if existing is None:
+        existing = walk_directory(root, ignore=freezer.app.config["FREEZER_DESTINATION_IGNORE"])
+    for name in sorted(set(existing) - set(built)):
+        extra = root / name
+        extra.unlink()
+        with contextlib.suppress(OSError):
+            extra.parent.rmdir()
+
+
+MAX_WORKERS = 2
+PARALLEL_FROM = 1500  # pages to render; fewer are done sooner in one process than by starting workers
+
+
+def _warm(app):
+    """Read, before the workers start, what every page may need: they inherit one snapshot."""
+    import models
+    import publication
+    with app.app_context(), models.db.connection_context():
+        publication.statistics()
+        publication.plans()
+        publication.dialogues()
+        publication.conclusions()
+        for name in ("yeu-cau-doi-thoai",):
+            publication.content_page(name)
+    models.db.close()
+    if hasattr(models.db.obj, "close_all"):
+        models.db.obj.close_all()  # no connection is shared with the workers
+
+
+def _freeze_in_workers(freezer, total, workers, progress):
+    """Run Frozen-Flask's freeze in `workers` forked processes; returns (pages, total, paths written or kept).
+
+    Each worker reports its progress and, at the end, the URLs it met and their paths; a URL met
+    only by a worker it did not fall to is frozen here (Frozen-Flask's removal of files from the
+    previous build that no URL gave is left to the caller, over the paths of all of them). An
+    error in a worker (its exception) is raised here once the others are stopped.
+    """
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    context = multiprocessing.get_context("fork")
+    processes, pipes = [], {}
+    try:
+        for share in range(workers):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_worker, args=(freezer, workers, share, sender), daemon=True)
+            process.start()
+            sender.close()
+            processes.append(process)
+            pipes[receiver] = share
+        done, met, handled, failure = 0, {}, set(), None
+        while pipes:
+            for receiver in wait(list(pipes)):
+                try:
+                    kind, *data = receiver.recv()
+                except EOFError:
+                    kind, data = "error", [BuildError("Một tiến trình xuất trang dừng bất thường.")]
+                if kind == "progress":
+                    done += data[0]
+                    total = max(total, done)
+                    if progress:
+                        progress(done, total, data[1])
+                    continue
+                del pipes[receiver]
+                receiver.close()
+                if kind == "done":
+                    met.update(data[0])
+                    handled.update(data[1])
+                elif failure is None:
+                    failure = data[0]
+                    for process in processes:
+                        if process.is_alive():
+                            process.terminate()
+        if failure is not None:
+            raise failure
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+    freezer.workers = 1
+    for url in sorted(set(met) - handled):  # met by a worker through url_for, owned by one that did not
+        met[url] = freezer._build_one(url).relative_to(freezer.root).as_posix()
+        done += 1
+        if progress:
+            progress(done, max(total, done), url)
+    return done, max(total, done), set(met.values())
+
+
+def _worker(freezer, workers, share, pipe):
+    """A worker process: Frozen-Flask's freeze of this share; messages to the parent through `pipe`."""
+    try:
+        freezer.workers, freezer.share = workers, share
+        count, last, url = 0, time.monotonic(), ""
+        met, mine = {}, set()  # url: path of every URL met; those of this share
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FrozenFlaskWarning)
+            for page in freezer.freeze_yield():
+                met[page.url] = page.path.as_posix()
+                if _owner(page.url, workers) != share:
+                    continue
+                mine.add(page.url)
+                count, url = count + 1, page.url
+                if time.monotonic() - last > 0.2:
+                    pipe.send(("progress", count, url))
+                    count, last = 0, time.monotonic()
+        if count:
+            pipe.send(("progress", count, url))
+        pipe.send(("done", met, mine))
+    except BaseException as error:  # noqa: B036 (handed to the parent, which raises it)
+        try:
+            pipe.send(("error", error))
+        except Exception:
+            pipe.send(("error", BuildError("%s: %s" % (type(error).__name__, error))))
+    finally:
+        pipe.close()
 
 
 def _load_state(path):
@@ -240,8 +458,10 @@ def _tidy(destination):
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, progress=None, check=True):
+def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, progress=None, check=True, workers=None):
     """Freeze the public site from the database into `destination`, atomically; returns a Summary.
+
+    `workers`: processes that render pages (None: two when there are many pages to render).
 
     Raises BuildError (broken links, another build running, bad base URL); any other error of the
     freeze propagates. Either way the previous `destination` stays as it was.
@@ -261,7 +481,7 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
         state_path = parent / (destination.name + ".state.json")
         import models
         previous = _load_state(state_path) if destination.is_dir() else {}
-        state = {"fingerprint": fingerprint(base_url, models.today()), "checked": check}
+        state = {"fingerprint": fingerprint(base_url, models.today()), "checked": check, "pages": {}}
         same_code = previous.get("fingerprint") == state["fingerprint"]
         work = Path(tempfile.mkdtemp(prefix=destination.name + ".tmp-", dir=parent))
         try:
@@ -273,7 +493,9 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
             before = _snapshot(work)
             summary.copy_seconds = time.perf_counter() - t0
             t0, data_read_from = time.perf_counter(), time.time()
-            summary.pages = _freeze_with_database(work, base_url, database_url, progress, allow_skip=same_code)
+            summary.pages = _freeze_with_database(work, base_url, database_url, progress, allow_skip=same_code,
+                                                  previous=previous.get("pages") or {}, signatures=state["pages"],
+                                                  workers=workers, existing=set(before))
             summary.freeze_seconds = time.perf_counter() - t0
             summary.index_seconds = index_search(work)  # the search index, before the links are checked
             after = _snapshot(work)
@@ -291,11 +513,14 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
                 if summary.problems:
                     raise BuildError("Có %d liên kết hỏng, trang công khai giữ nguyên bản cũ:\n  %s" % (
                         len(summary.problems), "\n  ".join(summary.problems[:20])))
+            # The state describes the site in place: none while the swap is under way, so that a
+            # build killed in between renders every page next time instead of trusting old signatures.
+            state_path.unlink(missing_ok=True)
             _swap(work, destination)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
-        state_path.write_text(json.dumps(state))  # after the swap: a stale state only costs a full render
+        state_path.write_text(json.dumps(state, sort_keys=True))
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -313,12 +538,14 @@ def _date_back(root, paths, data_read_from):
         os.utime(os.path.join(root, path), (stamp, stamp))
 
 
-def _freeze_with_database(work, base_url, database_url, progress, allow_skip):
+def _freeze_with_database(work, base_url, database_url, progress, allow_skip, previous=None, signatures=None,
+                          workers=None, existing=None):
     import models
     from views.public import create_public_app
     app = create_public_app({"DATABASE_URL": database_url, "PUBLIC_BASE_URL": base_url})
     try:
-        return freeze(app, work, base_url, progress, allow_skip)
+        return freeze(app, work, base_url, progress, allow_skip, previous=previous, signatures=signatures,
+                      workers=workers, existing=existing)
     except FrozenFlaskWarning as warning:
         raise BuildError("Thiếu trang hoặc sai kiểu tệp: %s" % warning) from warning
     except ValueError as error:

@@ -77,6 +77,8 @@ class PublicDialogue:
     status: str
     status_label: str
     updated_at: dt.datetime
+    # What the record is made of, as text (not shown, not compared): page signatures of a build.
+    signature: str = dataclasses.field(default="", repr=False, compare=False)
 
     @property
     def year(self):
@@ -114,6 +116,7 @@ class PublicConclusion:
     dialogue: PublicDialogue | None  # None when the dialogue itself is not public
     source_label: str  # what kind of dialogue it came from, for a dialogue that is not public
     updated_at: dt.datetime  # the latest status change
+    signature: str = dataclasses.field(default="", repr=False, compare=False)  # as PublicDialogue's
 
     @property
     def is_closed(self):
@@ -178,6 +181,21 @@ def build_cache():
         _cache = outer
 
 
+def record_repr(record):
+    """The text of what `record` is made of: its signature, or its repr worked out once per record
+    inside build_cache() (the record is kept alive with it, so that its id stays its own)."""
+    signature = getattr(record, "signature", "")
+    if signature:
+        return signature
+    if _cache is None:
+        return repr(record)
+    table = _cache.setdefault("record_repr", {})
+    found = table.get(id(record))
+    if found is None or found[0] is not record:
+        found = table[id(record)] = (record, repr(record))
+    return found[1]
+
+
 def _memo(function):
     @functools.wraps(function)
     def wrapper(*args):
@@ -197,6 +215,10 @@ _TWELVE_DIGITS = re.compile(r"(?<![\d.,/-])(?:\d{12}|\d{3}([ .])\d{3}\1\d{3}\1\d
 _NINE_DIGITS = re.compile(r"(?<![\d.,/-])(?:\d{9}|\d{3}([ .])\d{3}\1\d{3})(?![\d]|[.,/-]\d)")
 _ID_WORDS = re.compile(r"CMND|CMTND|CCCD|căn\s+cước|chứng\s+minh|định\s+danh|số\s+ID", re.IGNORECASE)
 _ID_WINDOW = 40  # characters between an ID word and a 9-digit number
+# The fewest digits of a Vietnamese phone number (national numbers of 7 to 10 digits in
+# phonenumbers' metadata; the matcher needs every digit, in any Unicode script).
+_NOT_DIGITS = re.compile(r"\D")
+_FEWEST_PHONE_DIGITS = min(phonenumbers.PhoneMetadata.metadata_for_region("VN").general_desc.possible_length)
 
 
 def _digits(text):
@@ -241,6 +263,8 @@ def _problems(text):
             problems.append("Có số chứng minh nhân dân, căn cước (%s)." % match.group())
             mask(match)
     phones = []
+    if len(_NOT_DIGITS.sub("", masked)) < _FEWEST_PHONE_DIGITS:
+        return tuple(problems)  # too few digits left for any phone number (most summaries: fast)
     for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
         for match in phonenumbers.PhoneNumberMatcher(masked, "VN", leniency=leniency):
             if leniency == phonenumbers.Leniency.POSSIBLE and not _looks_like_phone(match.raw_string):
@@ -291,19 +315,21 @@ def _load_dialogues(condition=None):
             if dialogue_texts_are_publishable(row)]
     if not rows:
         return []
-    links = {}
+    links, names = {}, {}
     ids = query.select(Dialogue.id)
     for dialogue_id, code, name in (DialogueField.select(DialogueField.dialogue, Field.code, Field.name)
                                     .join(Field).where(DialogueField.dialogue.in_(ids))
                                     .order_by(Field.position, Field.id).tuples()):
         links.setdefault(dialogue_id, []).append(PublicField(code, name))
+        names.setdefault(dialogue_id, []).append((code, name))
     return [PublicDialogue(
         id=row["id"], slug=row["slug"], title=row["title"], kind=row["kind"],
         kind_label=DIALOGUE_KINDS.get(row["kind"], row["kind"]), audience=row["audience"],
         audience_label=AUDIENCES.get(row["audience"], row["audience"]), fields=tuple(links.get(row["id"], ())),
         starts_at=row["starts_at"], ends_at=row["ends_at"], place=row["place"], chair=row["chair"],
         status=row["status"], status_label=DIALOGUE_STATUSES.get(row["status"], row["status"]),
-        updated_at=row["updated_at"]) for row in rows]
+        updated_at=row["updated_at"], signature=repr((tuple(row.values()), names.get(row["id"]))))
+        for row in rows]
 
 
 @_memo
@@ -389,11 +415,35 @@ def _published_conclusions_query():
                    Conclusion.is_public == True, shown))  # noqa: E712
 
 
+def _as_time(value):
+    return value if value is None or isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+
+def _as_date(value):
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    return dt.date.fromisoformat(value[:10])
+
+
+def _raw_rows(query, dates=(), times=()):
+    """The query's rows as dicts of the database's own values, dates and times parsed: Peewee's
+    conversion of every value of every row is most of the time of reading 20,000 conclusions."""
+    cursor = Conclusion._meta.database.execute(query)
+    names = [column[0] for column in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        for name in dates:
+            row[name] = _as_date(row[name])
+        for name in times:
+            row[name] = _as_time(row[name])
+    return rows
+
+
 def _load_conclusions(condition=None):
     query = _published_conclusions_query()
     if condition is not None:
         query = query.where(condition)
-    rows = list(query.select(
+    rows = _raw_rows(query.select(
         Conclusion.id, Conclusion.public_summary, Conclusion.deadline, Conclusion.status, Conclusion.created_at,
         Unit.name.alias("unit_name"), Field.code.alias("field_code"), Field.name.alias("field_name"),
         ConclusionNotice.number, ConclusionNotice.doc_type, ConclusionNotice.signed_at,
@@ -402,22 +452,23 @@ def _load_conclusions(condition=None):
         .join_from(ConclusionNotice, Dialogue)
         .join_from(Conclusion, Unit, pw.JOIN.LEFT_OUTER, on=(Conclusion.responsible_unit == Unit.id))
         .join_from(Conclusion, Field, pw.JOIN.LEFT_OUTER, on=(Conclusion.field == Field.id))
-        .order_by(Conclusion.id).dicts())
+        .order_by(Conclusion.id), dates=("deadline",), times=("created_at", "signed_at"))
     rows = [row for row in rows if summary_is_publishable(row["public_summary"])]
     if not rows:
         return []
     timelines = {}
-    changes = (StatusChange.select(StatusChange.object_id, StatusChange.to_status, StatusChange.at)
-               .where(StatusChange.object_type == Conclusion._meta.table_name,
-                      StatusChange.object_id.in_(query.select(Conclusion.id)))
-               .order_by(StatusChange.at, StatusChange.id).tuples())
-    for conclusion_id, status, at in changes:
-        timelines.setdefault(conclusion_id, []).append((at, status))
+    changes = _raw_rows(StatusChange.select(StatusChange.object_id, StatusChange.to_status, StatusChange.at)
+                        .where(StatusChange.object_type == Conclusion._meta.table_name,
+                               StatusChange.object_id.in_(query.select(Conclusion.id)))
+                        .order_by(StatusChange.at, StatusChange.id), times=("at",))
+    for change in changes:
+        timelines.setdefault(change["object_id"], []).append((change["at"], change["to_status"]))
     public = _dialogues_with_ids({row["dialogue_id"] for row in rows})
     records = []
     for row in rows:
         history = timelines.get(row["id"], [])
         signed_at = row["signed_at"]
+        dialogue = public.get(row["dialogue_id"])
         records.append(PublicConclusion(
             id=row["id"], summary=row["public_summary"].strip(), unit=row["unit_name"] or "",
             deadline=row["deadline"],
@@ -428,10 +479,11 @@ def _load_conclusions(condition=None):
             notice_number="%02d/%s-VP" % (row["number"], row["doc_type"]) if row["number"] is not None else "",
             notice_date=signed_at.date() if signed_at else None,
             year=(signed_at or row["created_at"]).year,
-            dialogue=public.get(row["dialogue_id"]),
+            dialogue=dialogue,
             source_label="%s với %s" % (DIALOGUE_KINDS.get(row["dialogue_kind"], ""),
                                         AUDIENCES.get(row["dialogue_audience"], "").lower()),
-            updated_at=history[-1][0] if history else (signed_at or row["created_at"])))
+            updated_at=history[-1][0] if history else (signed_at or row["created_at"]),
+            signature=repr((tuple(row.values()), history, dialogue.signature if dialogue else None))))
     return records
 
 

@@ -126,10 +126,9 @@ def capture_pages(database_url):
         pages.append((current["url"], template.name, dict(context)))
 
     with publication.build_cache():
-        from views.public import url_generators
-        with app.app_context():
-            build.register_generators(freezer, list(url_generators()), allow_skip=False)
-        urls = sorted(set(freezer.all_urls()))
+        build.register_generators(freezer, build.site_items(app), allow_skip=False)
+        with app.test_request_context():
+            urls = sorted(set(freezer.all_urls()))
         client = app.test_client()
         flask.template_rendered.connect(record, app)
         try:
@@ -183,7 +182,8 @@ def main():
 
     models.db.initialize(open_database(url))
     with models.db:
-        changed = models.Conclusion.select().order_by(models.Conclusion.id.desc()).get()
+        changed = models.Conclusion.select(models.Conclusion.id, models.Conclusion.public_summary,
+                                           models.Conclusion.version).order_by(models.Conclusion.id.desc()).get()
         models.Conclusion.update(public_summary=changed.public_summary + " Đã cập nhật kết quả.",
                                  updated_at=models.now(), version=changed.version + 1).where(
             models.Conclusion.id == changed.id).execute()
@@ -206,6 +206,7 @@ def main():
     print("%-46s %10d %10.1f %10s" % ("rebuild after one change: everything", again.pages, again.seconds, ""))
     print("%-46s %10d %10s %10s" % ("rebuild after one change: files rewritten", again.written, "", ""))
     print("%-46s %10d %10.1f %10.0f" % ("Jinja alone (HTML pages, upper bound)", len(pages), seconds, jinja_rate))
+    print("%-46s %10s %10.1f %10s" % ("full build: search indexing (Pagefind)", "", full.index_seconds, ""))
     print()
     print("freeze rate / Jinja-alone rate: %.2f (target >= 0.50)" % (full_rate / jinja_rate))
     print("one-change rebuild, freeze step: %.1f s (target < 5 s)" % again.freeze_seconds)

@@ -241,7 +241,7 @@ def test_an_interrupted_build_leaves_the_previous_site_whole(app, public, make_s
     monkeypatch.setattr(build.Freezer, "_build_one", original)
     generators = public.url_generators
     monkeypatch.setattr(public, "url_generators",
-                        lambda: [*generators(), ("public.conclusion_page", {"conclusion_id": 999999})])
+                        lambda **kw: [*generators(**kw), ("public.conclusion_page", {"conclusion_id": 999999})])
     with pytest.raises(build.BuildError, match="không xuất được.*/ket-luan/999999/"):
         make_site()
     assert files_of(site) == before
@@ -251,6 +251,33 @@ def test_an_interrupted_build_leaves_the_previous_site_whole(app, public, make_s
     with pytest.raises(build.BuildError, match="liên kết hỏng"):
         make_site()
     assert files_of(site) == before and times_of(site) == before_times
+
+
+def test_two_worker_processes_build_the_same_site_as_one(make_site, tmp_path, monkeypatch):
+    one = files_of(make_site("one", workers=1))
+    steps = []
+    site = make_site("two", workers=2, progress=lambda done, total, url: steps.append((done, total)))
+    assert files_of(site) == one
+    pages = sum(1 for p in one if not p.startswith(build.SEARCH_INDEX + "/"))
+    assert steps[-1] == (pages, pages) and all(total == pages for _, total in steps)
+    (site / "trang-cu.html").write_text("<p>Trang của lần xuất trước</p>")  # no URL gives it
+    make_site("two", workers=2)
+    assert files_of(site) == one
+    # An error in a worker stops the build there; the previous site stays whole.
+    original, before = build.Freezer._build_one, times_of(site)
+
+    def failing(self, url, last_modified=None):
+        if url.startswith("/ket-luan/"):
+            raise KeyboardInterrupt
+        return original(self, url, last_modified)
+
+    monkeypatch.setattr(build.Freezer, "_build_one", failing)
+    with models.db.connection_context():
+        models.Conclusion.update(public_summary="Nội dung mới sẽ không được xuất").execute()
+    with pytest.raises(KeyboardInterrupt):
+        make_site("two", workers=2)
+    assert files_of(site) == one and times_of(site) == before
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
 
 
 def test_a_build_killed_between_the_two_renames_is_recovered(make_site, tmp_path):
@@ -290,6 +317,82 @@ def test_a_rebuild_rewrites_only_the_pages_that_changed(make_site):
     assert len(rewritten) < len(new_hashes) / 4
 
 
+@pytest.fixture
+def rendered():
+    """The paths the public app renders while the fixture lives (Frozen-Flask's requests)."""
+    import flask
+    paths = []
+
+    def record(sender, **extra):
+        paths.append(flask.request.path)
+
+    flask.request_started.connect(record)
+    yield paths
+    flask.request_started.disconnect(record)
+
+
+def showing(files, text):
+    return {path for path, body in files.items() if text in body}
+
+
+def test_a_changed_summary_rewrites_exactly_the_files_that_show_it(make_site, rendered):
+    site = make_site()
+    before = {p: (site / p).read_text(encoding="utf-8") for p in files_of(site) if not p.startswith("static/")}
+    changed = next(c for c in published_conclusions()
+                   if c.notice.dialogue.is_public and len(showing(before, c.public_summary.strip())) >= 6)
+    old = changed.public_summary.strip()
+    expected = showing(before, old)
+    page = "ket-luan/%d/index.html" % changed.id
+    assert {page, "lich-doi-thoai/%s/index.html" % changed.notice.dialogue.slug, "du-lieu/ket-luan.csv",
+            "du-lieu/ket-luan.json"} <= expected
+    assert any(re.fullmatch(r"ket-luan/(trang/\d+/)?index\.html", p) for p in expected)  # the list showing it
+    assert any(p.startswith("ket-luan/linh-vuc/") for p in expected)
+    assert any(p.startswith("ket-luan/nam/") for p in expected)
+    hashes = files_of(site)
+    with models.db.connection_context():
+        models.Conclusion.update(public_summary="Đã sửa xong mái che bộ phận một cửa", updated_at=models.now()).where(
+            models.Conclusion.id == changed.id).execute()
+    rendered.clear()
+    make_site()
+    now = files_of(site)
+    assert {p for p in now if now[p] != hashes.get(p)} == expected  # those files, and no other, changed
+    for path in expected:
+        text = (site / path).read_text(encoding="utf-8")
+        assert "Đã sửa xong mái che bộ phận một cửa" in text and old not in text
+    # Frozen-Flask rendered the pages whose records changed and kept the others (their last_modified).
+    pages = {p for p in rendered if not p.startswith("/static/")}
+    assert "/ket-luan/%d/" % changed.id in pages
+    assert len(pages) < 30 < len(now)
+    assert not {p for p in pages if re.fullmatch(r"/ket-luan/\d+/", p)} - {"/ket-luan/%d/" % changed.id}
+    # The site carried forward is the site built afresh from the same data.
+    assert files_of(make_site("fresh")) == now
+
+
+@pytest.mark.parametrize("change", ["unpublish", "rename_unit", "hide_dialogue", "reword_without_time"])
+def test_a_rebuild_after_a_change_equals_a_fresh_build(make_site, change):
+    """Changes that record times alone would miss: a list shifted by a conclusion taken down, a unit
+    renamed, a dialogue no longer public (its conclusions lose the link), a summary saved without
+    touching updated_at."""
+    site = make_site()
+    target = published_conclusions()[len(published_conclusions()) // 2]
+    with models.db.connection_context():
+        if change == "unpublish":
+            models.Conclusion.update(is_public=False).where(models.Conclusion.id == target.id).execute()
+        elif change == "rename_unit":
+            models.Unit.update(name=models.Unit.name.concat(" (đổi tên)")).where(
+                models.Unit.id == target.responsible_unit_id).execute()
+        elif change == "hide_dialogue":
+            models.Dialogue.update(is_public=False).where(models.Dialogue.id == target.notice.dialogue_id).execute()
+        else:
+            models.Conclusion.update(public_summary="Tóm tắt sửa lại").where(
+                models.Conclusion.id == target.id).execute()
+    before = files_of(site)
+    make_site()
+    now = files_of(site)
+    assert now != before
+    assert now == files_of(make_site("fresh"))
+
+
 def test_a_rebuild_checks_the_links_of_what_changed_and_everything_when_a_file_went(make_site, monkeypatch):
     site = make_site()
     checked, check = [], build.check_links
@@ -319,7 +422,7 @@ def test_last_modified_lets_the_freezer_skip_pages_whose_records_are_older_than_
             models.Conclusion.id.in_([first.id, second.id])).execute()
     generators, earlier = public.url_generators, models.now() - dt.timedelta(hours=1)
 
-    def dated():  # as if only the second conclusion changed after the last build (Vietnam time)
+    def dated(**signatures):  # as if only the second conclusion changed after the last build (Vietnam time)
         for endpoint, values in generators():
             newer = values.get("conclusion_id") == second.id
             yield endpoint, values, models.now() if newer else earlier
@@ -342,7 +445,7 @@ def test_a_change_saved_while_a_page_was_being_frozen_reaches_the_next_build(mak
     target = published_conclusions()[0]
     page, generators = "ket-luan/%d/index.html" % target.id, public.url_generators
 
-    def dated():  # last_modified from the records, as a generator that uses it would give
+    def dated(**signatures):  # last_modified from the records, as a generator that uses it would give
         with models.db.connection_context():
             times = dict(models.Conclusion.select(models.Conclusion.id, models.Conclusion.updated_at).tuples())
         for endpoint, values in generators():

@@ -1,9 +1,14 @@
-"""The frozen public site passes the Nu Html Checker (vnu.jar) with no error, on every page."""
+"""Checks of the frozen public site: the Nu Html Checker (vnu.jar) on every page; the feed and the calendar."""
+import datetime as dt
 import json
+import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+import icalendar
 import pytest
 
 import build
@@ -84,3 +89,64 @@ def test_every_page_is_valid_html(frozen_site, tmp_path):
     errors = [m for m in errors if not m.get("url", "").endswith("/canary.html")]
     assert errors == [], "Nu Html Checker: %d lỗi\n%s" % (
         len(errors), "\n".join(describe(m, frozen_site) for m in errors))
+
+
+# ---------------------------------------------------------------- feed and calendar
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def site_file(site, url):
+    """The file of the build that serves `url` (an absolute URL under the base URL), or None."""
+    assert url.startswith(BASE_URL), url
+    path = unquote(urlsplit(url).path)[len(urlsplit(BASE_URL).path):]
+    target = site / path
+    if path == "" or path.endswith("/") or target.is_dir():
+        target = target / "index.html"
+    return target if target.is_file() else None
+
+
+def test_the_feed_and_the_calendar_parse_and_every_link_in_them_is_a_file_of_the_build(frozen_site):
+    """Parsed with the standard library (Atom) and icalendar, from a build for a base URL with a
+    sub-folder: every URL they hold is under the base URL and names a file of the build."""
+    feed = ET.parse(frozen_site / "feed.xml").getroot()
+    assert feed.tag == ATOM + "feed"
+    entries = feed.findall(ATOM + "entry")
+    assert entries
+    feed_urls = [link.get("href") for link in feed.iter(ATOM + "link")]
+    feed_urls += [element.text for element in feed.iter(ATOM + "id")]
+    assert len(feed_urls) == 3 + 2 * len(entries)  # the feed's two links and id, each entry's link and id
+    for entry in entries:
+        dt.datetime.fromisoformat(entry.find(ATOM + "updated").text)  # RFC 3339 dates
+        assert entry.find(ATOM + "title").text.strip()
+    self_link = next(link.get("href") for link in feed.findall(ATOM + "link") if link.get("rel") == "self")
+    assert site_file(frozen_site, self_link) == frozen_site / "feed.xml"
+
+    calendar = icalendar.Calendar.from_ical((frozen_site / "lich-doi-thoai.ics").read_bytes())
+    events = calendar.walk("VEVENT")
+    assert events and calendar.walk("VTIMEZONE")
+    calendar_urls = []
+    for event in events:
+        assert event.decoded("DTSTART").tzinfo is not None
+        calendar_urls.append(str(event["URL"]))
+        # The description ends with the link back to the dialogue's page.
+        calendar_urls += re.findall(r"https?://\S+", str(event["DESCRIPTION"]))
+    assert len(calendar_urls) == 2 * len(events)
+
+    missing = [url for url in feed_urls + calendar_urls if site_file(frozen_site, url) is None]
+    assert missing == []
+    pages = {site_file(frozen_site, url).relative_to(frozen_site).as_posix() for url in calendar_urls}
+    assert all(re.fullmatch(r"lich-doi-thoai/[a-z0-9-]+/index\.html", page) for page in pages)
+    assert len(pages) == len(events)  # one page per event
+
+
+def test_site_file_maps_urls_as_a_web_host_does(tmp_path):
+    (tmp_path / "ket-luan" / "5").mkdir(parents=True)
+    (tmp_path / "ket-luan" / "5" / "index.html").write_text("x")
+    (tmp_path / "feed.xml").write_text("x")
+    assert site_file(tmp_path, BASE_URL + "ket-luan/5/") == tmp_path / "ket-luan" / "5" / "index.html"
+    assert site_file(tmp_path, BASE_URL + "ket-luan/5") == tmp_path / "ket-luan" / "5" / "index.html"
+    assert site_file(tmp_path, BASE_URL + "feed.xml") == tmp_path / "feed.xml"
+    assert site_file(tmp_path, BASE_URL + "ket-luan/6/") is None
+    with pytest.raises(AssertionError):
+        site_file(tmp_path, "https://other.example.vn/dan-biet/feed.xml")

@@ -6,6 +6,9 @@ The blueprint is registered at "/" in the public-only app that build.py freezes
 templates serve both registrations, and Frozen-Flask makes those links relative.
 """
 import csv
+import dataclasses
+import datetime as dt
+import hashlib
 import io
 import json
 import math
@@ -50,11 +53,25 @@ def _root():
 
 
 def public_url(endpoint, **values):
-    """The absolute URL of a page on the public host (PUBLIC_BASE_URL), for feeds, sitemap, calendar."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL
-    path, root = flask.url_for(_endpoint(endpoint), **values), _root()
-    rest = path[len(root):] if path.startswith(root) else path.lstrip("/")
-    return base.rstrip("/") + "/" + rest
+    """The absolute URL of a page on the public host (PUBLIC_BASE_URL), for feeds, sitemap, calendar.
+
+    Kept per app: the sitemap, the feed, the calendar and the open data name the same pages.
+    """
+    registration = (request.script_root, request.blueprint)
+    known = current_app.extensions.setdefault("public_urls", {}).setdefault(registration, {})
+    key = (endpoint, *sorted(values.items()))
+    url = known.get(key)
+    if url is None:
+        if None not in known:
+            known[None] = ((current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/") + "/",
+                           _root())
+        base, root = known[None]
+        # The rule's own build (what url_for does, less its per-call work; thousands of rows a file).
+        full = (request.blueprint or bp.name) + endpoint if endpoint.startswith(".") else endpoint
+        path = flask.globals.request_ctx.url_adapter.build(full, values)
+        rest = path[len(root):] if path.startswith(root) else path.lstrip("/")
+        url = known[key] = base + rest
+    return url
 
 
 def any_depth_url(endpoint, **values):
@@ -137,6 +154,9 @@ class Listing:
         self.page = page
         self.items = list(reversed(chosen))
 
+    def __repr__(self):  # what a page shows of it, for url_generators()' signatures
+        return "Listing(total=%d, pages=%d, page=%r, items=%r)" % (self.total, self.pages, self.page, self.items)
+
     @property
     def first_number(self):
         return (self.page - 1) * PER_PAGE + 1 if self.page else max(1, self.total - PER_PAGE + 1)
@@ -172,9 +192,12 @@ def _listing_pages(total):
 @bp.get("/")
 def home():
     """Home: upcoming dialogues, the latest resolved conclusions, key figures."""
-    stats = publication.statistics()
-    return render_template("public/home.html", upcoming=publication.upcoming_dialogues()[:HOME_ITEMS],
-                           resolved=publication.latest_resolved(HOME_ITEMS), figures=stats.figures[:4])
+    return render_template("public/home.html", **_home())
+
+
+def _home():
+    return dict(upcoming=publication.upcoming_dialogues()[:HOME_ITEMS],
+                resolved=publication.latest_resolved(HOME_ITEMS), figures=publication.statistics().figures[:4])
 
 
 @bp.get("/ke-hoach/")
@@ -186,85 +209,130 @@ def plans():
 @bp.get("/ke-hoach/<int:year>/")
 def plan_page(year):
     """One yearly plan, rendered from its Markdown."""
-    plan = publication.plan(year)
-    if plan is None:
-        abort(404)
-    return render_template("public/plan.html", plan=plan)
+    return _render(_plan_page(year))
 
 
 @bp.get("/lich-doi-thoai/")
 def schedule():
     """The schedule: upcoming dialogues, then past ones grouped by year."""
+    return render_template("public/schedule.html", **_schedule())
+
+
+def _schedule():
     past = publication.past_dialogues()
     years = []
     for year in publication.dialogue_years():
         of_year = [d for d in past if d.year == year]
         if of_year:
             years.append((year, of_year[:YEAR_PREVIEW], len(of_year)))
-    return render_template("public/schedule.html", upcoming=publication.upcoming_dialogues(), years=years)
+    return dict(upcoming=publication.upcoming_dialogues(), years=years)
 
 
 @bp.get("/lich-doi-thoai/nam/<int:year>/", defaults={"page": None})
 @bp.get("/lich-doi-thoai/nam/<int:year>/trang/<int:page>/")
 def schedule_year(year, page):
     """Every public dialogue of a year (numbered pages once there are many)."""
-    items = list(reversed(publication.dialogues_in_year(year)))  # oldest first, for paging
-    if not items:
-        abort(404)
-    return render_template("public/schedule_year.html", year=year, listing=Listing(items, page))
+    return _render(_schedule_year(year, page))
 
 
 @bp.get("/lich-doi-thoai/<slug>/")
 def dialogue_page(slug):
     """A dialogue: its public facts and, once held, its published conclusions."""
-    dialogue = publication.dialogue(slug)
-    if dialogue is None:
-        abort(404)
-    return render_template("public/dialogue.html", dialogue=dialogue,
-                           conclusions=publication.conclusions_of_dialogue(dialogue.id))
+    return _render(_dialogue_page(slug))
 
 
 @bp.get("/ket-luan/", defaults={"page": None})
 @bp.get("/ket-luan/trang/<int:page>/")
 def conclusions(page):
     """Published conclusions, newest first (numbered pages count from the oldest)."""
-    return _conclusion_list(publication.conclusions(), page, ".conclusions", {}, "Kết luận đã công bố")
+    return _render(_conclusions(page))
 
 
 @bp.get("/ket-luan/<int:conclusion_id>/")
 def conclusion_page(conclusion_id):
     """A published conclusion: summary, responsible unit, deadline and dated status history."""
-    conclusion = publication.conclusion(conclusion_id)
-    if conclusion is None:
-        abort(404)
-    return render_template("public/conclusion.html", conclusion=conclusion)
+    return _render(_conclusion_page(conclusion_id))
 
 
 @bp.get("/ket-luan/linh-vuc/<field_code>/", defaults={"page": None})
 @bp.get("/ket-luan/linh-vuc/<field_code>/trang/<int:page>/")
 def field_conclusions(field_code, page):
     """Published conclusions of one field."""
-    field = publication.field(field_code)
-    if field is None:
-        abort(404)
-    return _conclusion_list(publication.conclusions_in_field(field_code), page, ".field_conclusions",
-                            {"field_code": field_code}, "Kết luận lĩnh vực %s" % field.name.lower(), field=field)
+    return _render(_field_conclusions(field_code, page))
 
 
 @bp.get("/ket-luan/nam/<int:year>/", defaults={"page": None})
 @bp.get("/ket-luan/nam/<int:year>/trang/<int:page>/")
 def year_conclusions(year, page):
     """Published conclusions of the notices signed in one year."""
+    return _render(_year_conclusions(year, page))
+
+
+# What the pages with arguments are rendered from: (template, context), or None when there is no
+# such page. The views render it; url_generators() digests it, so that what decides a page's
+# content is also what decides whether the build may keep its file.
+
+
+def _render(found):
+    if found is None:
+        abort(404)
+    template, context = found
+    return render_template(template, **context)
+
+
+def _plan_page(year):
+    plan = publication.plan(year)
+    return None if plan is None else ("public/plan.html", {"plan": plan})
+
+
+def _schedule_year(year, page=None):
+    items = list(reversed(publication.dialogues_in_year(year)))  # oldest first, for paging
+    if not items:
+        return None
+    return "public/schedule_year.html", {"year": year, "listing": Listing(items, page)}
+
+
+def _dialogue_page(slug):
+    dialogue = publication.dialogue(slug)
+    if dialogue is None:
+        return None
+    return "public/dialogue.html", {"dialogue": dialogue,
+                                    "conclusions": publication.conclusions_of_dialogue(dialogue.id)}
+
+
+def _conclusion_page(conclusion_id):
+    conclusion = publication.conclusion(conclusion_id)
+    return None if conclusion is None else ("public/conclusion.html", {"conclusion": conclusion})
+
+
+def _conclusions(page=None):
+    return _conclusion_list(publication.conclusions(), page, ".conclusions", {}, "Kết luận đã công bố")
+
+
+def _field_conclusions(field_code, page=None):
+    field = publication.field(field_code)
+    if field is None:
+        return None
+    return _conclusion_list(publication.conclusions_in_field(field_code), page, ".field_conclusions",
+                            {"field_code": field_code}, "Kết luận lĩnh vực %s" % field.name.lower(), field=field)
+
+
+def _year_conclusions(year, page=None):
     items = publication.conclusions_in_year(year)
     if not items:
-        abort(404)
+        return None
     return _conclusion_list(items, page, ".year_conclusions", {"year": year}, "Kết luận năm %d" % year, year=year)
 
 
 def _conclusion_list(items, page, endpoint, values, heading, **context):
-    return render_template("public/conclusions.html", listing=Listing(items, page), endpoint=endpoint, values=values,
-                           heading=heading, fields=publication.fields(), years=publication.conclusion_years(),
-                           **context)
+    return "public/conclusions.html", dict(
+        listing=Listing(items, page), endpoint=endpoint, values=values, heading=heading, fields=publication.fields(),
+        years=publication.conclusion_years(), **context)
+
+
+PAGE_CONTEXTS = {"plan_page": _plan_page, "schedule_year": _schedule_year, "dialogue_page": _dialogue_page,
+                 "conclusions": _conclusions, "conclusion_page": _conclusion_page,
+                 "field_conclusions": _field_conclusions, "year_conclusions": _year_conclusions}
 
 
 @bp.get("/thong-ke/")
@@ -295,8 +363,11 @@ def open_data():
     """Open data: the files and their columns."""
     return render_template("public/open_data.html", conclusion_columns=CONCLUSION_COLUMNS,
                            conclusion_json_only=CONCLUSION_JSON_ONLY, dialogue_columns=DIALOGUE_COLUMNS,
-                           conclusion_count=len(publication.conclusions()),
-                           dialogue_count=len(publication.dialogues()))
+                           **_open_data())
+
+
+def _open_data():
+    return dict(conclusion_count=len(publication.conclusions()), dialogue_count=len(publication.dialogues()))
 
 
 @bp.get("/404.html")
@@ -396,10 +467,15 @@ def _csv_response(rows, columns):
 
 
 def _json_response(title, rows, columns):
-    data = {"tieu_de": title, "nguon": public_url(".open_data"), "so_ban_ghi": len(rows),
-            "du_lieu": [{name: value(row) for name, _, value in columns} for row in rows]}
-    body = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    return current_app.response_class(body.encode("utf-8"), mimetype="application/json")
+    """{"tieu_de", "nguon", "so_ban_ghi", "du_lieu": [records]}, one record a line (json's fast encoder)."""
+    def dump(value):
+        return json.dumps(value, ensure_ascii=False)
+    lines = ["{", ' "tieu_de": %s,' % dump(title), ' "nguon": %s,' % dump(public_url(".open_data")),
+             ' "so_ban_ghi": %d,' % len(rows), ' "du_lieu": [']
+    if rows:
+        lines.append(",\n".join("  " + dump({name: value(row) for name, _, value in columns}) for row in rows))
+    lines += [" ]", "}", ""]
+    return current_app.response_class("\n".join(lines).encode("utf-8"), mimetype="application/json")
 
 
 @bp.get("/du-lieu/ket-luan.csv")
@@ -442,13 +518,17 @@ def atom_date(value):
 @bp.get("/feed.xml")
 def feed():
     """Atom feed of new and changed conclusions and dialogues."""
-    entries = [("conclusion", c.updated_at, c.id, c) for c in publication.conclusions()]
-    entries += [("dialogue", d.updated_at, d.id, d) for d in publication.dialogues()]
-    entries.sort(key=lambda e: (e[1], e[0], e[2]), reverse=True)
-    entries = entries[:FEED_ITEMS]
+    entries = _feed_entries()
     updated = entries[0][1] if entries else None
     body = render_template("public/feed.xml", entries=entries, updated=updated, atom_date=atom_date)
     return _typed(body, "feed.xml")
+
+
+def _feed_entries():
+    entries = [("conclusion", c.updated_at, c.id, c) for c in publication.conclusions()]
+    entries += [("dialogue", d.updated_at, d.id, d) for d in publication.dialogues()]
+    entries.sort(key=lambda e: (e[1], e[0], e[2]), reverse=True)
+    return entries[:FEED_ITEMS]
 
 
 @bp.get("/lich-doi-thoai.ics")
@@ -515,14 +595,107 @@ def sitemap():
     return _typed(render_template("public/sitemap.xml", urls=urls), "sitemap.xml")
 
 
-def url_generators():
+UNCHANGED = dt.datetime(2000, 1, 1)  # a last_modified older than any file a build writes
+
+
+def page_key(endpoint, values):
+    """A page's name in the signatures a build keeps (stable across builds)."""
+    return "%s %s" % (endpoint, json.dumps(values, sort_keys=True))
+
+
+def page_signature(endpoint, values):
+    """A digest of everything a page with arguments is rendered from (None when there is no such page).
+
+    The records of publication.py are frozen dataclasses of plain values, so their repr is the
+    page's data: summaries, unit and field names, statuses, dates, linked dialogue, paging.
+    """
+    found = PAGE_CONTEXTS[endpoint.rpartition(".")[2]](**values)
+    return None if found is None else _signature(found)
+
+
+def _describe(value, parts):
+    """The text of a page's template and context: its records' reprs (each worked out once a build)."""
+    if isinstance(value, (list, tuple)):
+        parts.append("[%d" % len(value))
+        for item in value:
+            _describe(item, parts)
+    elif isinstance(value, dict):
+        parts.append("{%d" % len(value))
+        for key, item in value.items():
+            parts.append(repr(key))
+            _describe(item, parts)
+    elif isinstance(value, Listing):
+        parts.append("Listing(total=%d, pages=%d, page=%r)" % (value.total, value.pages, value.page))
+        _describe(value.items, parts)
+    elif dataclasses.is_dataclass(value):
+        parts.append(publication.record_repr(value))
+    else:
+        parts.append(repr(value))
+
+
+# What each page without arguments is made from, besides the code and the content (the build's
+# fingerprint): the same functions its view reads.
+FIXED_PAGE_INPUTS = {
+    "home": _home, "plans": publication.plans, "schedule": _schedule, "statistics": publication.statistics,
+    "request_dialogue": lambda: publication.content_page("yeu-cau-doi-thoai"), "search": tuple,
+    "open_data": _open_data, "not_found_page": tuple, "conclusions_csv": publication.conclusions,
+    "conclusions_json": publication.conclusions, "schedule_csv": publication.dialogues,
+    "schedule_json": publication.dialogues, "feed": _feed_entries, "calendar": publication.dialogues,
+    "sitemap": _pages,
+}
+
+
+def _signature(found):
+    parts = []
+    _describe(found, parts)
+    return hashlib.blake2b("\n".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _dated(pages, signature, previous, signatures):
+    """(endpoint, values[, last_modified]) of `pages`, as url_generators() says."""
+    if previous is None and signatures is None:
+        return pages
+    dated = []
+    for endpoint, values in pages:
+        key, current = page_key(endpoint, values), signature(endpoint, values)
+        if signatures is not None:
+            signatures[key] = current
+        if previous is None:
+            dated.append((endpoint, values))
+        else:
+            dated.append((endpoint, values, UNCHANGED if previous.get(key) == current else None))
+    return dated
+
+
+def url_generators(previous=None, signatures=None):
     """(endpoint, values) of every public page that takes arguments, for Frozen-Flask.
+
+    With `previous`, the signatures ({page_key: page_signature}) of the build carried forward,
+    each page comes as (endpoint, values, last_modified): UNCHANGED when its signature is the
+    same, so that Frozen-Flask keeps the file it finds; None when the page changed or is new.
+    A dict `signatures` receives this build's signatures. Records read here are those the
+    pages are rendered from (inside publication.build_cache(), one snapshot for both).
 
     The rows are read inside one connection and materialised before the first yield (a lazy
     cursor would outlive the connection while the freezer serves pages).
     """
     with models.db.connection_context():
         pages = [("public" + endpoint, values) for endpoint, values in _pages() if values]
+        pages = _dated(pages, page_signature, previous, signatures)
+    yield from pages
+
+
+def fixed_page_generators(previous=None, signatures=None):
+    """(endpoint, {}[, last_modified]) of every page and file without arguments, as url_generators().
+
+    Their signature is that of what FIXED_PAGE_INPUTS gives for them (build.py registers this
+    generator in place of Frozen-Flask's own for rules without arguments).
+    """
+    def signature(endpoint, values):
+        return _signature(FIXED_PAGE_INPUTS[endpoint.rpartition(".")[2]]())
+
+    with models.db.connection_context():
+        pages = _dated([("public." + name, {}) for name in FIXED_PAGE_INPUTS], signature, previous, signatures)
     yield from pages
 
 
