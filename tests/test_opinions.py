@@ -417,7 +417,10 @@ def test_assign_accepts_dd_mm_yyyy(login, db):
 @pytest.mark.parametrize("changes, input_id, message", [
     ({"assigned_to_id": "dang.thuha"}, "assign-assigned_to_id", "Chuyên viên phải thuộc đơn vị được giao."),
     ({"deadline": "before"}, "assign-deadline", "Hạn xử lý không được trước ngày tiếp nhận"),
-    ({"deadline": ""}, "assign-deadline", "Vui lòng nhập hạn xử lý."),
+    ({"deadline": ""}, "assign-deadline", "Vui lòng nhập hạn xử lý (ngày cụ thể hoặc số ngày)."),
+    ({"deadline_days": "5"}, "assign-deadline_days", "Nhập ngày cụ thể hoặc số ngày, không nhập cả hai."),
+    ({"deadline": "", "deadline_days": "0"}, "assign-deadline_days", "Số ngày từ 1 đến 365."),
+    ({"deadline": "", "deadline_days": "năm"}, "assign-deadline_days", "Số ngày phải là số nguyên."),
     ({"deadline": "31/02/2026"}, "assign-deadline", "Ngày không hợp lệ"),
     ({"unit_id": ""}, "assign-unit_id", "Vui lòng chọn đơn vị xử lý."),
 ])
@@ -757,3 +760,16 @@ def test_register_rows_link_to_the_routes_of_the_opinion(app, login, db):
     form = row.find("form")
     assert form["action"] == status and form["hx-post"] == status
     assert form.find("input", attrs={"name": "csrf_token"})["value"]
+
+
+@pytest.mark.parametrize("unit", ["working", "calendar"])
+def test_assign_deadline_as_a_number_of_working_or_calendar_days(login, db, unit):
+    import deadlines
+    o = new_opinion()
+    response = login("coordinator").post_form("/y-kien/%d/giao" % o.id, assign_data(
+        o, deadline="", deadline_days="12", deadline_unit=unit))
+    assert response.status_code == 303
+    expected = deadlines.add_deadline(models.today(), 12, unit, calendar=deadlines.Calendar.load())
+    assert Opinion.get_by_id(o.id).deadline == expected
+    if unit == "working":  # twelve working days always span at least one weekend
+        assert expected > models.today() + dt.timedelta(days=12)

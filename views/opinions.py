@@ -1,9 +1,10 @@
 """The opinion register (sổ theo dõi ý kiến): list, detail, assignment, transitions, follow-ups."""
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+import deadlines
 import models
 from forms import BaseForm, IdSelectField, OpinionForm, parse_id
 from models import (
@@ -44,14 +45,6 @@ DIALOGUE_CHOICES = 100  # the most recent dialogues offered in selects
 
 # ---------------------------------------------------------------- forms
 
-def _required_date(message):
-    """Like InputRequired, but its message replaces the parse error of an empty date."""
-    def check(form, field):
-        if not field.raw_data or not (field.raw_data[0] or "").strip():
-            field.errors[:] = []
-            raise StopValidation(message)
-    return check
-
 
 class ActionForm(BaseForm):
     """A form on an opinion's page; `version` is the one the user saw (conflict detection)."""
@@ -66,8 +59,32 @@ class ActionForm(BaseForm):
 class AssignForm(ActionForm):
     unit_id = IdSelectField("Đơn vị xử lý")
     assigned_to_id = IdSelectField("Chuyên viên xử lý")
-    deadline = DateField("Hạn xử lý", format=["%Y-%m-%d", "%d/%m/%Y"],
-                         validators=[_required_date("Vui lòng nhập hạn xử lý.")])
+    deadline = DateField("Hạn xử lý", format=["%Y-%m-%d", "%d/%m/%Y"], validators=[Optional()])
+    # …or a number of days from today, counted in working days (weekends and holidays skipped) or calendar days
+    deadline_days = IntegerField("Hoặc số ngày kể từ hôm nay", validators=[
+        Optional(), NumberRange(1, 365, "Số ngày từ 1 đến 365.")], invalid_value_message="Số ngày phải là số nguyên.")
+    deadline_unit = SelectField("Tính theo", choices=[SelectChoice("working", "ngày làm việc"),
+                                                      SelectChoice("calendar", "ngày lịch")], default="working")
+
+    computed_deadline = None
+
+    def validate(self, extra_validators=None):
+        """The deadline comes from the date or from the number of days, not both."""
+        valid = super().validate(extra_validators)
+        if self.deadline.errors or self.deadline_days.errors:
+            return False
+        day, days = self.deadline.data, self.deadline_days.data
+        if day is not None and days is not None:
+            self.deadline_days.errors = ["Nhập ngày cụ thể hoặc số ngày, không nhập cả hai."]
+            return False
+        if day is None and days is None:
+            self.deadline.errors = ["Vui lòng nhập hạn xử lý (ngày cụ thể hoặc số ngày)."]
+            return False
+        if days is not None:
+            unit = self.deadline_unit.data if self.deadline_unit.data in ("working", "calendar") else "working"
+            day = deadlines.add_deadline(today(), days, unit)
+        self.computed_deadline = day
+        return valid
 
     def validate_unit_id(self, field):
         if field.data is None:
@@ -397,7 +414,7 @@ def assign_post(opinion_id):
     if not valid:
         return _render_detail(opinion, 422, assign_form=form)
     try:
-        opinion.assign(g.user, form.unit_id.data, form.assigned_to_id.data, form.deadline.data,
+        opinion.assign(g.user, form.unit_id.data, form.assigned_to_id.data, form.computed_deadline,
                        form.version.data)
     except TransitionError as error:
         flash(str(error), "error")
