@@ -406,6 +406,8 @@ class Opinion(Versioned):
             (("assigned_unit", "status", "deadline"), False),  # a unit's open and overdue items
             (("field", "status"), False),  # the register filtered by field and status
             (("assigned_unit", "received_on"), False),  # a unit's register in its default order
+            # a person's own open items on the dashboard, listed and counted from the index alone
+            (("assigned_to", "status", "deadline", "assigned_unit", "kind"), False),
         )
 
     def __str__(self):

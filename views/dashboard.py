@@ -2,7 +2,7 @@
 import peewee as pw
 from flask import Blueprint, g, render_template
 
-from models import OPEN_STATUSES, Conclusion, Dialogue, Field, Opinion, Plan, Report, Unit, User, today
+from models import OPEN_STATUSES, Conclusion, Dialogue, Field, Opinion, Plan, Report, Unit, User, db, today
 from vietnamese import sort_key
 from views.auth import login_required
 from views.conclusions import OPEN as CONCLUSION_OPEN
@@ -21,6 +21,20 @@ def opinion_rows(query):
             .join_from(Opinion, Unit, pw.JOIN.LEFT_OUTER, on=(Opinion.assigned_unit == Unit.id))
             .join_from(Opinion, Field, pw.JOIN.LEFT_OUTER, on=(Opinion.field == Field.id))
             .join_from(Opinion, assignee, pw.JOIN.LEFT_OUTER, on=(Opinion.assigned_to == assignee.id)))
+
+
+def first_rows(query, *order):
+    """The first LIST_SIZE opinions of `query` in `order`, with their names.
+
+    Two steps: the ids are ordered from an index alone (sorting thousands of whole rows with their
+    joins is what made a unit's dashboard slow), then only those rows are loaded.
+    """
+    id_query = query.select(Opinion.id).order_by(*order).limit(LIST_SIZE)
+    ids = [row[0] for row in db.execute(id_query).fetchall()]
+    if not ids:
+        return []
+    rows = {o.id: o for o in opinion_rows(Opinion.select().where(Opinion.id.in_(ids))).objects()}
+    return [rows[i] for i in ids if i in rows]
 
 
 def report_deadlines(on):
@@ -80,10 +94,8 @@ def index():
         else:
             mine_condition = Opinion.status == "received"
         mine_query = visible if mine_condition is None else visible.where(mine_condition)
-        mine = list(opinion_rows(mine_query).order_by(Opinion.deadline.asc(nulls="LAST"), Opinion.id)
-                    .limit(LIST_SIZE).objects())
-        overdue = list(opinion_rows(visible.where(Opinion.deadline < on)).order_by(Opinion.deadline, Opinion.id)
-                       .limit(LIST_SIZE).objects())
+        mine = first_rows(mine_query, Opinion.deadline.asc(nulls="LAST"), Opinion.id)
+        overdue = first_rows(visible.where(Opinion.deadline < on), Opinion.deadline, Opinion.id)
         # Three counts, each answered from an index (one pass with SUM(CASE …) reads every row instead).
         counts = {
             "open": visible.count(),
