@@ -286,14 +286,16 @@ def freeze(app, destination, base_url, progress=None, allow_skip=False, previous
     with publication.build_cache(), warnings.catch_warnings():  # one snapshot of the data for every page
         warnings.simplefilter("error", FrozenFlaskWarning)
         items = site_items(app, previous if allow_skip else None, signatures)
-        register_generators(freezer, items, allow_skip)
+        kept = _kept_paths(app, freezer, items, existing) if allow_skip and existing is not None else {}
+        frozen = [item for index, item in enumerate(items) if index not in kept]  # through Frozen-Flask's loop
+        register_generators(freezer, frozen, allow_skip)
         with app.test_request_context():
             total = _count_urls(freezer)
         freezer._generated = {(item[0], tuple(sorted(item[1].items()))) for item in items}
         freezer.url_for_logger.iter_calls = freezer.logged_urls
         if workers is None:
-            kept = sum(1 for item in items if allow_skip and len(item) == 3 and item[2] is not None)
-            workers = min(MAX_WORKERS, os.cpu_count() or 1) if total - kept >= PARALLEL_FROM else 1
+            skipped = sum(1 for item in frozen if allow_skip and len(item) == 3 and item[2] is not None)
+            workers = min(MAX_WORKERS, os.cpu_count() or 1) if total - skipped >= PARALLEL_FROM else 1
         remove_extra = freezer.app.config["FREEZER_REMOVE_EXTRA_FILES"]
         if workers > 1 or existing is not None:
             freezer.app.config["FREEZER_REMOVE_EXTRA_FILES"] = False  # done below, once
@@ -311,11 +313,37 @@ def freeze(app, destination, base_url, progress=None, allow_skip=False, previous
                         progress(done, total, page.url)
         finally:
             freezer.app.config["FREEZER_REMOVE_EXTRA_FILES"] = remove_extra
+    built |= set(kept.values())
+    done += len(kept)
     if remove_extra and (workers > 1 or existing is not None):
         _remove_extra(freezer, built, existing)
     if progress and done != total:
         progress(done, done, "")
     return done
+
+
+def _kept_paths(app, freezer, items, existing):
+    """{index in items: file path} of the pages whose signature is unchanged and whose file is there.
+
+    These are kept without going through Frozen-Flask's loop (a test client request context and
+    a stat a page, most of a one-change rebuild). The first item of each endpoint still goes
+    through it (kept there by its last_modified), so that Frozen-Flask sees every endpoint.
+    """
+    from views.public import UNCHANGED
+    script_name = freezer._script_name()
+    kept, seen = {}, set()
+    with app.test_request_context(base_url=script_name or None):
+        import flask
+        adapter = flask.globals.request_ctx.url_adapter
+        for index, item in enumerate(items):
+            if len(item) != 3 or item[2] is not UNCHANGED or item[0] not in seen:
+                seen.add(item[0])
+                continue
+            url = unquote(adapter.build(item[0], item[1]))
+            path = unicodedata.normalize("NFC", freezer.urlpath_to_filepath(url[len(script_name):]))
+            if path in existing:
+                kept[index] = path
+    return kept
 
 
 def _remove_extra(freezer, built, existing=None):

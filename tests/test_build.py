@@ -603,3 +603,17 @@ def test_open_data_is_readable(make_site):
     rows = list(csv.reader((site / "du-lieu" / "ket-luan.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) > len(published_conclusions())  # a header and one row per conclusion at least
     assert json.loads((site / "du-lieu" / "ket-luan.json").read_text(encoding="utf-8"))
+
+
+def test_a_kept_page_whose_file_went_missing_is_rendered_again_and_the_others_stay_untouched(make_site):
+    site = make_site()
+    page = "ket-luan/%d/index.html" % published_conclusions()[0].id
+    content = (site / page).read_text(encoding="utf-8")
+    (site / page).unlink()
+    before = times_of(site)
+    make_site()
+    assert (site / page).read_text(encoding="utf-8") == content
+    after = times_of(site)
+    changed = {path for path in after if before.get(path) != after[path]
+               and not path.startswith(build.SEARCH_INDEX + "/")}
+    assert changed == {page}
