@@ -427,3 +427,15 @@ def test_progress_is_not_dated_before_the_latest_entry(login, db):
     assert FollowUp.select().where(FollowUp.conclusion == c.id).count() == 1
     same_day = specialist.post_form("/ket-luan/%d/tien-do" % c.id, progress(c, day=latest.date().isoformat()))
     assert same_day.status_code == 303
+
+
+def test_a_late_conclusion_is_flagged_wherever_it_is_listed(login, db):
+    c = make_conclusion("KTN", status="in_progress", deadline=models.today() - dt.timedelta(days=60))
+    opinion = models.Opinion.select().where(models.Opinion.assigned_unit == unit("KTN")).first()
+    models.ConclusionOpinion.create(conclusion=c, opinion=opinion)
+    coordinator = login("coordinator")
+    for url in ("/ket-luan/%d" % c.id, "/ket-luan/?unit=%d" % unit("KTN").id):
+        assert "quá hạn nghiêm trọng" in text(coordinator.get(url)), url
+    related = soup(coordinator.get("/y-kien/%d" % opinion.id)).find(id="conclusions-h").find_parent("section")
+    item = next(li for li in related.find_all("li") if c.decision in li.get_text())
+    assert "quá hạn nghiêm trọng" in item.get_text()
