@@ -89,12 +89,15 @@ def visible_notices(user, query=None):
 
 
 @bp.app_template_global()
-def notice_visible(notice):
-    """Whether the signed-in user may open this notice (links elsewhere are shown only then)."""
-    user = g.get("user")
-    if user is None:
-        return False
-    return user.reads_everything or visible_notices(user).where(ConclusionNotice.id == notice.id).exists()
+def openable_notice_ids(notices):
+    """The ids of these notices the signed-in user may open (links elsewhere are shown only then): one query."""
+    user, ids = g.get("user"), [n.id for n in notices]
+    if user is None or not ids:
+        return set()
+    if user.reads_everything:
+        return set(ids)
+    query = visible_notices(user, ConclusionNotice.select(ConclusionNotice.id)).where(ConclusionNotice.id.in_(ids))
+    return {row.id for row in query}
 
 
 def get_notice(notice_id):
@@ -188,8 +191,10 @@ CARRIED_OVER = ("status", "percent_done", "closed_at", "is_public", "publish_in_
 def _carry_over(conclusions, user):
     """A signed correction continues its predecessor's conclusions as they stand now: progress, closing
     and publication changed after the correction was drafted are not undone by signing it."""
+    sources = {c.id: c for c in Conclusion.select().where(
+        Conclusion.id.in_([c.copied_from_id for c in conclusions if c.copied_from_id]))}
     for conclusion in conclusions:
-        old = Conclusion.get_or_none(Conclusion.id == conclusion.copied_from_id) if conclusion.copied_from_id else None
+        old = sources.get(conclusion.copied_from_id)
         if old is None:
             continue
         changes = {name: (getattr(conclusion, name), getattr(old, name)) for name in CARRIED_OVER
