@@ -165,12 +165,15 @@ def main():
     OUT.mkdir(exist_ok=True)
     path = OUT / ("build-%d-%d.db" % (args.dialogues, args.conclusions))
     url = "sqlite:///%s" % path
-    if not path.exists():
-        models.db.initialize(open_database(url))
-        t0 = time.perf_counter()
+    fresh = not path.exists()
+    models.db.initialize(open_database(url))
+    t0 = time.perf_counter()
+    with models.db.connection_context():
+        run_migrations(models.db)  # a database kept from an earlier run may lack the newer columns
+    if fresh:
         with models.db:
-            run_migrations(models.db)
             fill(args.dialogues, args.conclusions)
+    if fresh:
         print("filled %d dialogues, %d conclusions in %.1f s" % (args.dialogues, args.conclusions,
                                                                  time.perf_counter() - t0))
     site = OUT / "site"

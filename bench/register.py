@@ -129,7 +129,7 @@ def main():
     fresh = not path.exists()
     app = create_app({"DATABASE_URL": "sqlite:///%s" % path, "SECRET_KEY": "bench", "PASSWORD_HASH": FAST_HASH,
                       "WTF_CSRF_ENABLED": False})
-    with models.db:
+    with models.db.connection_context():
         run_migrations(models.db)  # also upgrades a database kept from an earlier run
     if fresh:
         t0 = time.perf_counter()

@@ -23,8 +23,8 @@ def demo_db_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     database = connect("sqlite:///%s" % path, pragmas={"foreign_keys": 1})
     models.db.initialize(database)
-    with database:
-        run_migrations(database)
+    with database.connection_context():
+        run_migrations(database)  # outside a transaction: it turns foreign keys off while migrating
         demo.load(password_params=FAST_HASH)
     database.close()
     return path
