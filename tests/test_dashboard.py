@@ -48,3 +48,16 @@ def test_dashboard_counts_match_independent_counts(login, db, username):
                                                                                     "ý kiến quá hạn"))
     assert figures[mine_label] == mine
     assert open_ > 0
+
+
+def test_report_deadlines_link_this_years_report_and_offer_the_missing_one(login, db):
+    """Plan and reports come from one query: a report of the plan is linked, the other kind can be created."""
+    plan = models.Plan.get(models.Plan.year == models.today().year)
+    report = models.Report.get(models.Report.plan == plan.id)
+    other = "annual" if report.kind == "midyear" else "midyear"
+    page = BeautifulSoup(login("coordinator").get("/").get_data(as_text=True), "html.parser")
+    section = page.find(id="reports-h").parent
+    hrefs = [a["href"] for a in section.find_all("a")]
+    assert "/bao-cao/%d" % report.id in hrefs
+    assert any(href.startswith("/bao-cao/") and "kind=%s" % other in href for href in hrefs)
+    assert len(section.find_all("li")) == 2

@@ -773,3 +773,29 @@ def test_assign_deadline_as_a_number_of_working_or_calendar_days(login, db, unit
     assert Opinion.get_by_id(o.id).deadline == expected
     if unit == "working":  # twelve working days always span at least one weekend
         assert expected > models.today() + dt.timedelta(days=12)
+
+
+def test_a_plain_search_counted_by_the_search_index_pages_through_every_match(app, login, db):
+    """The coordinator's plain search is counted from the search index alone: the count, its cap
+    and the pages must still agree with the rows that match."""
+    c = login("coordinator")
+    wanted = {o.code for o in Opinion.select() if "cong" in o.search_text or "cong" in o.search_identity}
+    assert count_line(c.get("/y-kien/?q=cong"))[2] == len(wanted) > 12
+    app.config["REGISTER_COUNT_LIMIT"] = 10
+    app.config["PER_PAGE"] = 4
+    first = c.get("/y-kien/?q=cong")
+    assert "Hiển thị 1–4 trên hơn 10 ý kiến" in text(first)
+    seen, number, response = [], 1, first
+    while True:
+        found = codes(response)
+        assert found and len(found) <= 4
+        seen += found
+        if 'rel="next"' not in response.get_data(as_text=True):
+            break
+        number += 1
+        response = c.get("/y-kien/?q=cong&page=%d" % number)
+    assert len(seen) == len(set(seen)) and set(seen) == wanted
+    # with another filter the count walks the rows: the same matches, fewer of them
+    app.config["REGISTER_COUNT_LIMIT"] = 1000
+    received = {o.code for o in Opinion.select().where(Opinion.status == "received") if o.code in wanted}
+    assert count_line(c.get("/y-kien/?q=cong&status=received"))[2] == len(received)

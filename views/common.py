@@ -35,14 +35,26 @@ class Page:
     page query finds more rows. With `key` and `fetch` as well, the filtered query runs once,
     selecting only `key` in list order up to the cap; that list gives the count and the page's
     ids, and `fetch(ids)` loads those rows by primary key (a search is not evaluated twice).
+    With `count` as well (`count(limit)`: the number of rows, counted up to `limit`, where that is
+    cheaper than walking the list), only the page's ids are selected.
     """
 
-    def __init__(self, query, page, per_page, count_limit=None, key=None, fetch=None):
+    def __init__(self, query, page, per_page, count_limit=None, key=None, fetch=None, count=None):
         self.per_page = per_page
         page = max(1, page)
         start = (page - 1) * per_page
         rows = None
-        if count_limit and key is not None and fetch is not None:
+        if count_limit and key is not None and fetch is not None and count is not None:
+            counted = count(count_limit + 1)
+            self.total_is_capped = counted > count_limit
+            self.total = min(counted, count_limit)
+            known_pages = max(1, math.ceil(self.total / per_page))
+            self.page = page if self.total_is_capped else min(page, known_pages)
+            id_query = query.clone().select(key).limit(per_page + 1).offset((self.page - 1) * per_page)
+            wanted = [row[0] for row in id_query.model._meta.database.execute(id_query).fetchall()]
+            loaded = {row.id: row for row in fetch(wanted)} if wanted else {}
+            rows = [loaded[i] for i in wanted if i in loaded]
+        elif count_limit and key is not None and fetch is not None:
             id_query = query.clone().select(key).limit(count_limit + 1)
             ids = [row[0] for row in id_query.model._meta.database.execute(id_query).fetchall()]
             self.total_is_capped = len(ids) > count_limit
