@@ -329,17 +329,18 @@ def _kept_paths(app, freezer, items, existing):
     a stat a page, most of a one-change rebuild). The first item of each endpoint still goes
     through it (kept there by its last_modified), so that Frozen-Flask sees every endpoint.
     """
-    from views.public import UNCHANGED
+    from views.public import UNCHANGED, quick_builder
     script_name = freezer._script_name()
     kept, seen = {}, set()
     with app.test_request_context(base_url=script_name or None):
         import flask
         adapter = flask.globals.request_ctx.url_adapter
+        build = quick_builder(lambda endpoint, values: unquote(adapter.build(endpoint, values)))
         for index, item in enumerate(items):
             if len(item) != 3 or item[2] is not UNCHANGED or item[0] not in seen:
                 seen.add(item[0])
                 continue
-            url = unquote(adapter.build(item[0], item[1]))
+            url = build(item[0], item[1])
             path = unicodedata.normalize("NFC", freezer.urlpath_to_filepath(url[len(script_name):]))
             if path in existing:
                 kept[index] = path

@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import re
 import unicodedata
 from pathlib import Path
@@ -196,6 +197,20 @@ def record_repr(record):
     return found[1]
 
 
+def _digest(text):
+    """A record's signature: a short digest of what it is made of (pages join many of them)."""
+    return "<%s>" % hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def cached(key, factory):
+    """factory() worked out once per key inside build_cache(), every time outside it."""
+    if _cache is None:
+        return factory()
+    if key not in _cache:
+        _cache[key] = factory()
+    return _cache[key]
+
+
 def _memo(function):
     @functools.wraps(function)
     def wrapper(*args):
@@ -217,7 +232,7 @@ _ID_WORDS = re.compile(r"CMND|CMTND|CCCD|căn\s+cước|chứng\s+minh|định\s
 _ID_WINDOW = 40  # characters between an ID word and a 9-digit number
 # The fewest digits of a Vietnamese phone number (national numbers of 7 to 10 digits in
 # phonenumbers' metadata; the matcher needs every digit, in any Unicode script).
-_NOT_DIGITS = re.compile(r"\D")
+_DIGIT = re.compile(r"\d")  # counted with findall: much quicker than removing the rest
 _FEWEST_PHONE_DIGITS = min(phonenumbers.PhoneMetadata.metadata_for_region("VN").general_desc.possible_length)
 
 
@@ -242,6 +257,8 @@ def personal_data_problems(text):
 
 @functools.lru_cache(maxsize=65536)
 def _problems(text):
+    if "@" not in text and len(_DIGIT.findall(text)) < min(_FEWEST_PHONE_DIGITS, 9):
+        return ()  # no e-mail address, and too few digits for any number below: most summaries, at once
     problems = []
     masked = text
 
@@ -263,7 +280,7 @@ def _problems(text):
             problems.append("Có số chứng minh nhân dân, căn cước (%s)." % match.group())
             mask(match)
     phones = []
-    if len(_NOT_DIGITS.sub("", masked)) < _FEWEST_PHONE_DIGITS:
+    if len(_DIGIT.findall(masked)) < _FEWEST_PHONE_DIGITS:
         return tuple(problems)  # too few digits left for any phone number (most summaries: fast)
     for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
         for match in phonenumbers.PhoneNumberMatcher(masked, "VN", leniency=leniency):
@@ -328,7 +345,7 @@ def _load_dialogues(condition=None):
         audience_label=AUDIENCES.get(row["audience"], row["audience"]), fields=tuple(links.get(row["id"], ())),
         starts_at=row["starts_at"], ends_at=row["ends_at"], place=row["place"], chair=row["chair"],
         status=row["status"], status_label=DIALOGUE_STATUSES.get(row["status"], row["status"]),
-        updated_at=row["updated_at"], signature=repr((tuple(row.values()), names.get(row["id"]))))
+        updated_at=row["updated_at"], signature=_digest(repr((tuple(row.values()), names.get(row["id"])))))
         for row in rows]
 
 
@@ -425,65 +442,67 @@ def _as_date(value):
     return dt.date.fromisoformat(value[:10])
 
 
-def _raw_rows(query, dates=(), times=()):
-    """The query's rows as dicts of the database's own values, dates and times parsed: Peewee's
-    conversion of every value of every row is most of the time of reading 20,000 conclusions."""
-    cursor = Conclusion._meta.database.execute(query)
-    names = [column[0] for column in cursor.description]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    for row in rows:
-        for name in dates:
-            row[name] = _as_date(row[name])
-        for name in times:
-            row[name] = _as_time(row[name])
-    return rows
-
-
 def _load_conclusions(condition=None):
+    """The published conclusions (those passing `condition` too), oldest first.
+
+    Rows are read as the database's own tuples (Peewee's conversion of every value of every row
+    was most of the time of reading 20,000 conclusions); dates and times are parsed here, and
+    the values many records share (fields, days of the timeline, labels) are made once.
+    """
     query = _published_conclusions_query()
     if condition is not None:
         query = query.where(condition)
-    rows = _raw_rows(query.select(
+    database = Conclusion._meta.database
+    rows = database.execute(query.select(
         Conclusion.id, Conclusion.public_summary, Conclusion.deadline, Conclusion.status, Conclusion.created_at,
-        Unit.name.alias("unit_name"), Field.code.alias("field_code"), Field.name.alias("field_name"),
-        ConclusionNotice.number, ConclusionNotice.doc_type, ConclusionNotice.signed_at,
-        ConclusionNotice.dialogue.alias("dialogue_id"), Dialogue.kind.alias("dialogue_kind"),
-        Dialogue.audience.alias("dialogue_audience"))
+        Unit.name, Field.code, Field.name, ConclusionNotice.number, ConclusionNotice.doc_type,
+        ConclusionNotice.signed_at, ConclusionNotice.dialogue, Dialogue.kind, Dialogue.audience)
         .join_from(ConclusionNotice, Dialogue)
         .join_from(Conclusion, Unit, pw.JOIN.LEFT_OUTER, on=(Conclusion.responsible_unit == Unit.id))
         .join_from(Conclusion, Field, pw.JOIN.LEFT_OUTER, on=(Conclusion.field == Field.id))
-        .order_by(Conclusion.id), dates=("deadline",), times=("created_at", "signed_at"))
-    rows = [row for row in rows if summary_is_publishable(row["public_summary"])]
+        .order_by(Conclusion.id)).fetchall()
+    rows = [row for row in rows if summary_is_publishable(row[1])]
     if not rows:
         return []
     timelines = {}
-    changes = _raw_rows(StatusChange.select(StatusChange.object_id, StatusChange.to_status, StatusChange.at)
-                        .where(StatusChange.object_type == Conclusion._meta.table_name,
-                               StatusChange.object_id.in_(query.select(Conclusion.id)))
-                        .order_by(StatusChange.at, StatusChange.id), times=("at",))
-    for change in changes:
-        timelines.setdefault(change["object_id"], []).append((change["at"], change["to_status"]))
-    public = _dialogues_with_ids({row["dialogue_id"] for row in rows})
+    for object_id, status, at in database.execute(
+            StatusChange.select(StatusChange.object_id, StatusChange.to_status, StatusChange.at)
+            .where(StatusChange.object_type == Conclusion._meta.table_name,
+                   StatusChange.object_id.in_(query.select(Conclusion.id)))
+            .order_by(StatusChange.at, StatusChange.id)).fetchall():
+        timelines.setdefault(object_id, []).append((status, at))
+    public = _dialogues_with_ids({row[11] for row in rows})
+    fields, entries, sources = {}, {}, {}
+
+    def entry(status, at):
+        key = (status, at[:10] if isinstance(at, str) else _as_date(at))
+        if key not in entries:
+            entries[key] = TimelineEntry(_as_date(key[1]), status, CONCLUSION_STATUSES.get(status, status))
+        return entries[key]
+
     records = []
     for row in rows:
-        history = timelines.get(row["id"], [])
-        signed_at = row["signed_at"]
-        dialogue = public.get(row["dialogue_id"])
+        (conclusion_id, summary, deadline, status, created_at, unit, field_code, field_name, number, doc_type,
+         signed_at, dialogue_id, kind, audience) = row
+        history = timelines.get(conclusion_id, ())
+        signed_at, created_at = _as_time(signed_at), _as_time(created_at)
+        dialogue = public.get(dialogue_id)
+        if field_code and (field_code, field_name) not in fields:
+            fields[field_code, field_name] = PublicField(field_code, field_name)
+        if (kind, audience) not in sources:
+            sources[kind, audience] = "%s với %s" % (DIALOGUE_KINDS.get(kind, ""), AUDIENCES.get(audience, "").lower())
         records.append(PublicConclusion(
-            id=row["id"], summary=row["public_summary"].strip(), unit=row["unit_name"] or "",
-            deadline=row["deadline"],
-            field=PublicField(row["field_code"], row["field_name"]) if row["field_code"] else None,
-            status=row["status"], status_label=CONCLUSION_STATUSES.get(row["status"], row["status"]),
-            timeline=tuple(TimelineEntry(at.date(), status, CONCLUSION_STATUSES.get(status, status))
-                           for at, status in history),
-            notice_number="%02d/%s-VP" % (row["number"], row["doc_type"]) if row["number"] is not None else "",
+            id=conclusion_id, summary=summary.strip(), unit=unit or "", deadline=_as_date(deadline),
+            field=fields[field_code, field_name] if field_code else None,
+            status=status, status_label=CONCLUSION_STATUSES.get(status, status),
+            timeline=tuple(entry(change, at) for change, at in history),
+            notice_number="%02d/%s-VP" % (number, doc_type) if number is not None else "",
             notice_date=signed_at.date() if signed_at else None,
-            year=(signed_at or row["created_at"]).year,
+            year=(signed_at or created_at).year,
             dialogue=dialogue,
-            source_label="%s với %s" % (DIALOGUE_KINDS.get(row["dialogue_kind"], ""),
-                                        AUDIENCES.get(row["dialogue_audience"], "").lower()),
-            updated_at=history[-1][0] if history else (signed_at or row["created_at"]),
-            signature=repr((tuple(row.values()), history, dialogue.signature if dialogue else None))))
+            source_label=sources[kind, audience],
+            updated_at=_as_time(history[-1][1]) if history else (signed_at or created_at),
+            signature=_digest(repr((row, history, dialogue.signature if dialogue else None)))))
     return records
 
 

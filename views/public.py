@@ -21,6 +21,7 @@ from pathlib import Path
 import flask
 import icalendar
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
+from flask.globals import _cv_request
 from markupsafe import Markup
 
 import models
@@ -55,23 +56,62 @@ def _root():
 def public_url(endpoint, **values):
     """The absolute URL of a page on the public host (PUBLIC_BASE_URL), for feeds, sitemap, calendar.
 
-    Kept per app: the sitemap, the feed, the calendar and the open data name the same pages.
+    Kept per app and registration: the sitemap, the feed, the calendar and the open data name the
+    same pages, tens of thousands of times a build.
     """
-    registration = (request.script_root, request.blueprint)
-    known = current_app.extensions.setdefault("public_urls", {}).setdefault(registration, {})
-    key = (endpoint, *sorted(values.items()))
-    url = known.get(key)
-    if url is None:
-        if None not in known:
-            known[None] = ((current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/") + "/",
-                           _root())
-        base, root = known[None]
-        # The rule's own build (what url_for does, less its per-call work; thousands of rows a file).
-        full = (request.blueprint or bp.name) + endpoint if endpoint.startswith(".") else endpoint
-        path = flask.globals.request_ctx.url_adapter.build(full, values)
-        rest = path[len(root):] if path.startswith(root) else path.lstrip("/")
-        url = known[key] = base + rest
-    return url
+    ctx = _cv_request.get()  # one context lookup (each proxy access costs as much as the rest)
+    registration = (ctx.request.script_root, ctx.request.blueprint)
+    by_registration = ctx.app.extensions.setdefault("public_urls", {})
+    urls = by_registration.get(registration)
+    if urls is None:
+        base = (ctx.app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/") + "/"
+        urls = by_registration[registration] = _PublicUrls(base, _root(), ctx.request.blueprint or bp.name)
+    return urls.get(endpoint, values, ctx)
+
+
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_.~-]+")  # written as is in a URL path (no quoting)
+_SENTINEL = 7302915846  # a value no page has: a URL built with it shows where the value goes
+
+
+def quick_builder(build):
+    """`build(endpoint, values, *extra)` (a URL), quicker for pages named by one value.
+
+    A page named by one number or plain slug (a conclusion's id, a dialogue's slug) is built once
+    per endpoint with a sentinel value; then each value is put in its place, which is what the
+    rule's build gives for such a value. Any other URL is built by `build` and kept.
+    """
+    templates, known = {}, {}
+
+    def quick(endpoint, values, *extra):
+        if len(values) == 1:
+            (name, value), = values.items()
+            if (type(value) is int and value >= 0) or (type(value) is str and _PLAIN_SEGMENT.fullmatch(value)):
+                template = templates.get((endpoint, name))
+                if template is None:
+                    prefix, found, suffix = build(endpoint, {name: _SENTINEL}, *extra).partition(str(_SENTINEL))
+                    template = templates[(endpoint, name)] = (prefix, suffix) if found else ()
+                if template:
+                    return template[0] + str(value) + template[1]
+        key = (endpoint, *sorted(values.items()))
+        url = known.get(key)
+        if url is None:
+            url = known[key] = build(endpoint, values, *extra)
+        return url
+    return quick
+
+
+class _PublicUrls:
+    """The public URLs of one registration of the blueprint."""
+
+    def __init__(self, base, root, blueprint):
+        self.base, self.root, self.blueprint = base, root, blueprint
+        self.get = quick_builder(self._build)
+
+    def _build(self, endpoint, values, ctx):
+        # The rule's own build (what url_for does, less its per-call work).
+        full = self.blueprint + endpoint if endpoint.startswith(".") else endpoint
+        path = ctx.url_adapter.build(full, values)
+        return self.base + (path[len(self.root):] if path.startswith(self.root) else path.lstrip("/"))
 
 
 def any_depth_url(endpoint, **values):
@@ -456,24 +496,35 @@ DIALOGUE_COLUMNS = [
 ]
 
 
-def _csv_response(rows, columns):
+def _table(name, rows, columns):
+    """The open-data values of `rows`, a list per row: worked out once a build for the CSV and the JSON."""
+    def values():
+        return [[value(row) for _, _, value in columns] for row in rows]
+    return publication.cached(("open data", name, request.script_root, request.blueprint), values)
+
+
+def _csv_response(name, rows, columns):
     out = io.StringIO()
     out.write("\ufeff")  # the byte order mark lets Excel read UTF-8
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([name for name, _, _ in columns])
-    for row in rows:
-        writer.writerow([value(row) for _, _, value in columns])
+    writer.writerow([column for column, _, _ in columns])
+    writer.writerows(_table(name, rows, columns))
     return current_app.response_class(out.getvalue().encode("utf-8"), mimetype="text/csv")
 
 
-def _json_response(title, rows, columns):
+_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder for every record (json.dumps makes one a call)
+
+
+def _json_response(title, name, rows, columns, json_only=()):
     """{"tieu_de", "nguon", "so_ban_ghi", "du_lieu": [records]}, one record a line (json's fast encoder)."""
-    def dump(value):
-        return json.dumps(value, ensure_ascii=False)
+    dump = _JSON.encode
     lines = ["{", ' "tieu_de": %s,' % dump(title), ' "nguon": %s,' % dump(public_url(".open_data")),
              ' "so_ban_ghi": %d,' % len(rows), ' "du_lieu": [']
+    names = [column for column, _, _ in (*columns, *json_only)]
     if rows:
-        lines.append(",\n".join("  " + dump({name: value(row) for name, _, value in columns}) for row in rows))
+        lines.append(",\n".join(
+            "  " + dump(dict(zip(names, values + [value(row) for _, _, value in json_only], strict=True)))
+            for row, values in zip(rows, _table(name, rows, columns), strict=True)))
     lines += [" ]", "}", ""]
     return current_app.response_class("\n".join(lines).encode("utf-8"), mimetype="application/json")
 
@@ -481,25 +532,26 @@ def _json_response(title, rows, columns):
 @bp.get("/du-lieu/ket-luan.csv")
 def conclusions_csv():
     """Published conclusions as CSV (UTF-8 with BOM)."""
-    return _csv_response(publication.conclusions(), CONCLUSION_COLUMNS)
+    return _csv_response("conclusions", publication.conclusions(), CONCLUSION_COLUMNS)
 
 
 @bp.get("/du-lieu/ket-luan.json")
 def conclusions_json():
     """Published conclusions as JSON."""
-    return _json_response("Kết luận đã công bố", publication.conclusions(), CONCLUSION_COLUMNS + CONCLUSION_JSON_ONLY)
+    return _json_response("Kết luận đã công bố", "conclusions", publication.conclusions(), CONCLUSION_COLUMNS,
+                          CONCLUSION_JSON_ONLY)
 
 
 @bp.get("/du-lieu/lich-doi-thoai.csv")
 def schedule_csv():
     """The public dialogue schedule as CSV (UTF-8 with BOM)."""
-    return _csv_response(publication.dialogues(), DIALOGUE_COLUMNS)
+    return _csv_response("schedule", publication.dialogues(), DIALOGUE_COLUMNS)
 
 
 @bp.get("/du-lieu/lich-doi-thoai.json")
 def schedule_json():
     """The public dialogue schedule as JSON."""
-    return _json_response("Lịch đối thoại", publication.dialogues(), DIALOGUE_COLUMNS)
+    return _json_response("Lịch đối thoại", "schedule", publication.dialogues(), DIALOGUE_COLUMNS)
 
 
 # ---------------------------------------------------------------- feed, calendar, sitemap
@@ -600,7 +652,7 @@ UNCHANGED = dt.datetime(2000, 1, 1)  # a last_modified older than any file a bui
 
 def page_key(endpoint, values):
     """A page's name in the signatures a build keeps (stable across builds)."""
-    return "%s %s" % (endpoint, json.dumps(values, sort_keys=True))
+    return "%s %r" % (endpoint, sorted(values.items()))
 
 
 def page_signature(endpoint, values):
@@ -610,13 +662,38 @@ def page_signature(endpoint, values):
     page's data: summaries, unit and field names, statuses, dates, linked dialogue, paging.
     """
     found = PAGE_CONTEXTS[endpoint.rpartition(".")[2]](**values)
-    return None if found is None else _signature(found)
+    if found is None:
+        return None
+    template, context = found
+    parts = [template]
+    for key, value in context.items():  # _describe(found), less its calls for the usual values
+        parts.append(key)
+        if type(value) in _SIGNED and value.signature:
+            parts.append(value.signature)
+        else:
+            _describe(value, parts)
+    return _digest(parts)
+
+
+_PLAIN = frozenset((str, int, bool, type(None), dt.date, dt.datetime))
+
+
+_SIGNED = frozenset((publication.PublicConclusion, publication.PublicDialogue))  # records with a signature
 
 
 def _describe(value, parts):
     """The text of a page's template and context: its records' reprs (each worked out once a build)."""
-    if isinstance(value, (list, tuple)):
+    kind = type(value)
+    if kind in _SIGNED and value.signature:
+        parts.append(value.signature)
+    elif kind in _PLAIN:
+        parts.append(repr(value))
+    elif kind is list or kind is tuple:
         parts.append("[%d" % len(value))
+        first = type(value[0]) if value else None
+        if dataclasses.is_dataclass(first) and all(type(item) is first for item in value):
+            parts.extend(map(publication.record_repr, value))  # a list of records, as below but at once
+            return
         for item in value:
             _describe(item, parts)
     elif isinstance(value, dict):
@@ -641,13 +718,17 @@ FIXED_PAGE_INPUTS = {
     "open_data": _open_data, "not_found_page": tuple, "conclusions_csv": publication.conclusions,
     "conclusions_json": publication.conclusions, "schedule_csv": publication.dialogues,
     "schedule_json": publication.dialogues, "feed": _feed_entries, "calendar": publication.dialogues,
-    "sitemap": _pages,
+    "sitemap": lambda: repr(_pages()),  # plain values: their repr is all of it
 }
 
 
-def _signature(found):
+def _signature(value):
     parts = []
-    _describe(found, parts)
+    _describe(value, parts)
+    return _digest(parts)
+
+
+def _digest(parts):
     return hashlib.blake2b("\n".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -691,8 +772,13 @@ def fixed_page_generators(previous=None, signatures=None):
     Their signature is that of what FIXED_PAGE_INPUTS gives for them (build.py registers this
     generator in place of Frozen-Flask's own for rules without arguments).
     """
+    by_input = {}  # the open data and the calendar share their inputs: each digested once
+
     def signature(endpoint, values):
-        return _signature(FIXED_PAGE_INPUTS[endpoint.rpartition(".")[2]]())
+        source = FIXED_PAGE_INPUTS[endpoint.rpartition(".")[2]]
+        if source not in by_input:
+            by_input[source] = _signature(source())
+        return by_input[source]
 
     with models.db.connection_context():
         pages = _dated([("public." + name, {}) for name in FIXED_PAGE_INPUTS], signature, previous, signatures)
