@@ -264,6 +264,31 @@ def test_csv_files_have_a_bom_and_the_documented_columns(site, db):
     assert all(row["duong_dan"].startswith(BASE + "ket-luan/") for row in rows)
 
 
+def test_open_data_links_name_each_records_own_page(site, db):
+    """Each row links its own conclusion or dialogue page; a conclusion from a dialogue that is not
+    public has an empty dialogue link (never a staff-only dialogue's address)."""
+    records = {c.id: c for c in publication.conclusions()}
+    rows = list(csv.DictReader(io.StringIO(site.get("/du-lieu/ket-luan.csv").data.decode("utf-8-sig"))))
+    linked = {"": 0, "page": 0}
+    for row in rows:
+        record = records[int(row["id"])]
+        assert row["duong_dan"] == BASE + "ket-luan/%d/" % record.id
+        if record.dialogue is None:
+            assert row["doi_thoai"] == ""
+            linked[""] += 1
+        else:
+            assert row["doi_thoai"] == BASE + "lich-doi-thoai/%s/" % record.dialogue.slug
+            assert site.get("/lich-doi-thoai/%s/" % record.dialogue.slug).status_code == 200
+            linked["page"] += 1
+    assert linked[""] and linked["page"], linked  # the demo data have both
+    for row in json.loads(site.get("/du-lieu/ket-luan.json").data)["du_lieu"]:
+        assert row["duong_dan"] == BASE + "ket-luan/%d/" % row["id"]
+    for row in csv.DictReader(io.StringIO(site.get("/du-lieu/lich-doi-thoai.csv").data.decode("utf-8-sig"))):
+        slug = row["duong_dan"][len(BASE + "lich-doi-thoai/"):-1]
+        assert row["duong_dan"] == BASE + "lich-doi-thoai/%s/" % slug
+        assert site.get("/lich-doi-thoai/%s/" % slug).status_code == 200
+
+
 def test_json_files_match_the_csv(site, db):
     conclusions = json.loads(site.get("/du-lieu/ket-luan.json").data)
     assert conclusions["so_ban_ghi"] == len(conclusions["du_lieu"]) == len(publication.conclusions())
