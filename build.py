@@ -24,6 +24,7 @@ import html
 import io
 import json
 import math
+import multiprocessing
 import os
 import posixpath
 import re
@@ -38,7 +39,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import flask
 from flask_frozen import Freezer, FrozenFlaskWarning, walk_directory
+
+import models
+import publication
+from views import public
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_DESTINATION = BASE_DIR / "site"
@@ -132,7 +138,6 @@ def make_freezer(app, destination, base_url):
 
 def _local_time(value):
     """A record's time (Vietnam wall clock, as stored) as the naive local time of file mtimes."""
-    import models
     if isinstance(value, dt.datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=models.TZ)
     else:  # a date: the page may have changed until the end of that day
@@ -250,7 +255,6 @@ def site_items(app, previous=None, signatures=None, mapper=None):
     more, have their signatures worked out from what is already read (`mapper`: see
     views.public._dated; _forked_map shares them out over two processes).
     """
-    from views import public
     with app.app_context():
         fixed = list(public.fixed_page_generators(previous=previous, signatures=signatures))
         return [*fixed, *public.url_generators(previous=previous, signatures=signatures, mapper=mapper)]
@@ -267,10 +271,8 @@ def _forked_map(function, pages):
     there fails loudly instead of sharing a SQLite handle across processes). Its results come
     back through a pipe; an error there is raised here.
     """
-    import multiprocessing
-
-    import models
-    if len(pages) < FORK_SIGNATURES_FROM or (os.cpu_count() or 1) < 2:
+    if (len(pages) < FORK_SIGNATURES_FROM or (os.cpu_count() or 1) < 2
+            or multiprocessing.current_process().daemon):  # a daemon may not start processes
         return [function(endpoint, values) for endpoint, values in pages]
     half = len(pages) // 2
     context = multiprocessing.get_context("fork")
@@ -333,7 +335,6 @@ def freeze(app, destination, base_url, progress=None, allow_skip=False, previous
     endpoint without a URL generator or a file whose extension does not match its Content-Type
     aborts the build.
     """
-    import publication
     freezer = make_freezer(app, destination, base_url)
     with publication.build_cache(), warnings.catch_warnings(), _collector_resumed():  # one snapshot of the data
         warnings.simplefilter("error", FrozenFlaskWarning)
@@ -350,6 +351,8 @@ def freeze(app, destination, base_url, progress=None, allow_skip=False, previous
         if workers is None:
             skipped = sum(1 for item in frozen if allow_skip and len(item) == 3 and item[2] is not None)
             workers = min(MAX_WORKERS, os.cpu_count() or 1) if total - skipped >= PARALLEL_FROM else 1
+            if multiprocessing.current_process().daemon:  # a daemon may not start processes
+                workers = 1
         remove_extra = freezer.app.config["FREEZER_REMOVE_EXTRA_FILES"]
         if workers > 1 or existing is not None:
             freezer.app.config["FREEZER_REMOVE_EXTRA_FILES"] = False  # done below, once
@@ -410,15 +413,13 @@ def _kept_paths(app, freezer, items, existing):
     a stat a page, most of a one-change rebuild). The first item of each endpoint still goes
     through it (kept there by its last_modified), so that Frozen-Flask sees every endpoint.
     """
-    from views.public import UNCHANGED, quick_builder
     script_name = freezer._script_name()
     kept, seen = {}, set()
     with app.test_request_context(base_url=script_name or None):
-        import flask
         adapter = flask.globals.request_ctx.url_adapter
-        build = quick_builder(lambda endpoint, values: unquote(adapter.build(endpoint, values)))
+        build = public.quick_builder(lambda endpoint, values: unquote(adapter.build(endpoint, values)))
         for index, item in enumerate(items):
-            if len(item) != 3 or item[2] is not UNCHANGED or item[0] not in seen:
+            if len(item) != 3 or item[2] is not public.UNCHANGED or item[0] not in seen:
                 seen.add(item[0])
                 continue
             url = build(item[0], item[1])
@@ -446,8 +447,6 @@ PARALLEL_FROM = 1500  # pages to render; fewer are done sooner in one process th
 
 def _warm(app):
     """Read, before the workers start, what every page may need: they inherit one snapshot."""
-    import models
-    import publication
     with app.app_context(), models.db.connection_context():
         publication.statistics()
         publication.plans()
@@ -468,7 +467,6 @@ def _freeze_in_workers(freezer, total, workers, progress):
     previous build that no URL gave is left to the caller, over the paths of all of them). An
     error in a worker (its exception) is raised here once the others are stopped.
     """
-    import multiprocessing
     from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("fork")
@@ -589,7 +587,6 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
             raise BuildError("Đang có một lần xuất trang công khai khác chạy; vui lòng thử lại sau.") from None
         _tidy(destination)
         state_path = parent / (destination.name + ".state.json")
-        import models
         previous = _load_state(state_path) if destination.is_dir() else {}
         state = {"fingerprint": fingerprint(base_url, models.today()), "checked": check, "pages": {}}
         same_code = previous.get("fingerprint") == state["fingerprint"]
@@ -650,9 +647,7 @@ def _date_back(root, paths, data_read_from):
 
 def _freeze_with_database(work, base_url, database_url, progress, allow_skip, previous=None, signatures=None,
                           workers=None, existing=None):
-    import models
-    from views.public import create_public_app
-    app = create_public_app({"DATABASE_URL": database_url, "PUBLIC_BASE_URL": base_url})
+    app = public.create_public_app({"DATABASE_URL": database_url, "PUBLIC_BASE_URL": base_url})
     try:
         return freeze(app, work, base_url, progress, allow_skip, previous=previous, signatures=signatures,
                       workers=workers, existing=existing)

@@ -130,9 +130,14 @@ class PublicPlan:
     title: str
     number: str
     issued_on: dt.date | None
-    html: str  # sanitised HTML from the plan's Markdown
+    body_md: str  # the plan's Markdown, as staff wrote it
     midyear_report_due: dt.date | None
     annual_report_due: dt.date | None
+
+    @functools.cached_property
+    def html(self):
+        """Sanitised HTML from the plan's Markdown, made when a page shows it (not to digest a build)."""
+        return render_markdown(self.body_md)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -574,7 +579,7 @@ def latest_resolved(limit=5):
 def plans():
     """Public plans, newest year first."""
     return [PublicPlan(year=p.year, title=p.title, number=p.number, issued_on=p.issued_on,
-                       html=render_markdown(p.body_md), midyear_report_due=p.midyear_report_due,
+                       body_md=p.body_md, midyear_report_due=p.midyear_report_due,
                        annual_report_due=p.annual_report_due)
             for p in Plan.select().where(Plan.is_public == True).order_by(Plan.year.desc())]  # noqa: E712
 

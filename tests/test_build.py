@@ -280,6 +280,48 @@ def test_two_worker_processes_build_the_same_site_as_one(make_site, tmp_path, mo
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
 
 
+def test_page_signatures_worked_out_in_two_processes_equal_one(make_site, tmp_path, monkeypatch):
+    """The signatures shared out over a forked process are those of one process, in the same order,
+    and a rebuild that uses them rewrites what changed like one that does not."""
+    make_site("one", workers=1)
+    serial = json.loads((tmp_path / "one.state.json").read_text())["pages"]
+    forks = []
+    original = build._forked_map
+
+    def counted(function, pages):
+        forks.append(len(pages))
+        return original(function, pages)
+
+    monkeypatch.setattr(build, "FORK_SIGNATURES_FROM", 2)
+    monkeypatch.setattr(build, "_forked_map", counted)
+    site = make_site("two")
+    assert forks and forks[0] >= 2  # the forked path ran
+    assert json.loads((tmp_path / "two.state.json").read_text())["pages"] == serial
+    changed = published_conclusions()[0]
+    with models.db.connection_context():
+        models.Conclusion.update(public_summary="Đã lắp đặt xong hệ thống xếp hàng tự động").where(
+            models.Conclusion.id == changed.id).execute()
+    make_site("two")
+    make_site("fresh", workers=1)
+    assert files_of(site) == files_of(tmp_path / "fresh")
+    assert "xếp hàng tự động" in (site / ("ket-luan/%d/index.html" % changed.id)).read_text(encoding="utf-8")
+
+
+def test_the_signature_process_may_not_touch_the_database(app, public, monkeypatch):
+    """A page signature that would query the database in the forked process fails the build
+    instead of sharing the parent's SQLite connection."""
+    monkeypatch.setattr(build, "FORK_SIGNATURES_FROM", 2)
+
+    def queries(endpoint, values):
+        return str(models.Conclusion.select().count())
+
+    with models.db.connection_context():
+        pages = [("public.conclusion_page", {"conclusion_id": n}) for n in range(6)]
+        with pytest.raises(build.BuildError, match="initialized|Proxy"):
+            build._forked_map(queries, pages)
+        assert build._forked_map(lambda endpoint, values: values["conclusion_id"], pages) == list(range(6))
+
+
 def test_a_build_killed_between_the_two_renames_is_recovered(make_site, tmp_path):
     site = make_site()
     before = files_of(site)
