@@ -12,6 +12,11 @@ their times) into a folder beside it, Frozen-Flask freezes over that copy (writi
 whose content changed, so unchanged pages keep their time), the links are checked (those of the
 new and rewritten files; all of them when a file went away or the code changed), and only then
 the new folder takes the place of the old one.
+
+Beside site/ a build keeps, for the next one of the same code, base URL and day: site.state.json
+(each page's signature, so that an unchanged page keeps its file) and site.carried (the open-data
+lines of each record by its signature, so that one changed record does not remake 20,000 lines).
+Neither is published; deleting them only makes the next build render everything.
 """
 import argparse
 import contextlib
@@ -23,6 +28,7 @@ import hashlib
 import html
 import io
 import json
+import marshal
 import math
 import multiprocessing
 import os
@@ -323,7 +329,7 @@ def _owner(url, workers):
 
 
 def freeze(app, destination, base_url, progress=None, allow_skip=False, previous=None, signatures=None, workers=1,
-           existing=None):
+           existing=None, carry=None):
     """Freeze `app` into `destination` (over what is there); returns the number of pages.
 
     `previous` holds the page signatures of the build carried forward (honoured only when
@@ -331,12 +337,16 @@ def freeze(app, destination, base_url, progress=None, allow_skip=False, previous
     receives this build's. `workers` > 1 renders the pages over that many processes, each with
     Frozen-Flask's own freeze over its share of the URLs; None chooses by the work to do.
     `existing`, the files in `destination` before (relative paths, the search index aside), spares
-    a walk of the folder to remove those no URL gave. Frozen-Flask's warnings are errors: an
+    a walk of the folder to remove those no URL gave. `carry`, a publication.Carry, lends the open-data
+    lines of the records unchanged since the previous build (honoured only when `allow_skip`) and
+    receives this build's. Frozen-Flask's warnings are errors: an
     endpoint without a URL generator or a file whose extension does not match its Content-Type
     aborts the build.
     """
     freezer = make_freezer(app, destination, base_url)
-    with publication.build_cache(), warnings.catch_warnings(), _collector_resumed():  # one snapshot of the data
+    if carry is not None and not allow_skip:
+        carry.previous = {}
+    with publication.build_cache(carry), warnings.catch_warnings(), _collector_resumed():  # one snapshot of the data
         warnings.simplefilter("error", FrozenFlaskWarning)
         with _collector_paused():
             items = site_items(app, previous if allow_skip else None, signatures,
@@ -497,6 +507,8 @@ def _freeze_in_workers(freezer, total, workers, progress):
                 if kind == "done":
                     met.update(data[0])
                     handled.update(data[1])
+                    if publication.current_carry() is not None:
+                        publication.current_carry().made.update(data[2])
                 elif failure is None:
                     failure = data[0]
                     for process in processes:
@@ -537,7 +549,8 @@ def _worker(freezer, workers, share, pipe):
                     count, last = 0, time.monotonic()
         if count:
             pipe.send(("progress", count, url))
-        pipe.send(("done", met, mine))
+        carry = publication.current_carry()
+        pipe.send(("done", met, mine, carry.made if carry is not None else {}))
     except BaseException as error:  # noqa: B036 (handed to the parent, which raises it)
         try:
             pipe.send(("error", error))
@@ -552,6 +565,27 @@ def _load_state(path):
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+
+
+def _load_carried(path, fingerprint):
+    """The values the previous build left for the next (publication.Carry), if made by the same code
+    for the same base URL and day; {} otherwise, or if the file is missing or damaged.
+
+    Kept with marshal, not JSON: the values are bytes, read back in a few hundredths of a second.
+    """
+    try:
+        kept = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(kept, dict) or kept.get("fingerprint") != fingerprint or not isinstance(kept.get("tables"), dict):
+        return {}
+    return kept["tables"]
+
+
+def _save_carried(path, fingerprint, tables):
+    temporary = path.with_name(path.name + ".new")
+    temporary.write_bytes(marshal.dumps({"fingerprint": fingerprint, "tables": tables}))
+    os.replace(temporary, path)
 
 
 def _tidy(destination):
@@ -587,6 +621,7 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
             raise BuildError("Đang có một lần xuất trang công khai khác chạy; vui lòng thử lại sau.") from None
         _tidy(destination)
         state_path = parent / (destination.name + ".state.json")
+        carried_path = parent / (destination.name + ".carried")
         previous = _load_state(state_path) if destination.is_dir() else {}
         state = {"fingerprint": fingerprint(base_url, models.today()), "checked": check, "pages": {}}
         same_code = previous.get("fingerprint") == state["fingerprint"]
@@ -600,9 +635,10 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
             before = _snapshot(work)
             summary.copy_seconds = time.perf_counter() - t0
             t0, data_read_from = time.perf_counter(), time.time()
+            carry = publication.Carry(_load_carried(carried_path, state["fingerprint"]) if same_code else {})
             summary.pages = _freeze_with_database(work, base_url, database_url, progress, allow_skip=same_code,
                                                   previous=previous.get("pages") or {}, signatures=state["pages"],
-                                                  workers=workers, existing=set(before))
+                                                  workers=workers, existing=set(before), carry=carry)
             summary.freeze_seconds = time.perf_counter() - t0
             summary.index_seconds = index_search(work)  # the search index, before the links are checked
             after = _snapshot(work)
@@ -628,6 +664,7 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
             shutil.rmtree(work, ignore_errors=True)
             raise
         state_path.write_text(json.dumps(state, sort_keys=True))
+        _save_carried(carried_path, state["fingerprint"], carry.kept())
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -646,11 +683,11 @@ def _date_back(root, paths, data_read_from):
 
 
 def _freeze_with_database(work, base_url, database_url, progress, allow_skip, previous=None, signatures=None,
-                          workers=None, existing=None):
+                          workers=None, existing=None, carry=None):
     app = public.create_public_app({"DATABASE_URL": database_url, "PUBLIC_BASE_URL": base_url})
     try:
         return freeze(app, work, base_url, progress, allow_skip, previous=previous, signatures=signatures,
-                      workers=workers, existing=existing)
+                      workers=workers, existing=existing, carry=carry)
     except FrozenFlaskWarning as warning:
         raise BuildError("Thiếu trang hoặc sai kiểu tệp: %s" % warning) from warning
     except ValueError as error:

@@ -172,19 +172,66 @@ class Statistics:
 # ---------------------------------------------------------------- build cache
 
 _cache = None
+_carry = None
+
+
+class Carry:
+    """Values that depend only on records' signatures, kept from one build to the next of the same code.
+
+    `previous`: {table: {signature: value}} as the last build left it; `made`: this build's, filled
+    as the tables are made (see carried_values) and, for a table this build did not make (its
+    page kept), completed from `previous` by `kept()`.
+    """
+
+    def __init__(self, previous=None):
+        self.previous = previous if isinstance(previous, dict) else {}
+        self.made = {}
+
+    def kept(self):
+        """What the next build may reuse: this build's tables, and the previous ones it did not remake."""
+        return {**self.previous, **self.made}
 
 
 @contextlib.contextmanager
-def build_cache():
-    """Within this block each gate function runs once per arguments (one consistent snapshot)."""
-    global _cache
-    outer = _cache
-    if outer is None:
-        _cache = {}
+def build_cache(carry=None):
+    """Within this block each gate function runs once per arguments (one consistent snapshot).
+
+    `carry`, a Carry, lends values made by the previous build of the same code (see carried_values).
+    """
+    global _cache, _carry
+    outer = _cache, _carry
+    if _cache is None:
+        _cache, _carry = {}, carry
     try:
         yield
     finally:
-        _cache = outer
+        _cache, _carry = outer
+
+
+def current_carry():
+    """The Carry of the build under way, or None."""
+    return _carry
+
+
+def carried_values(table, records, make):
+    """[value of each record]: made by make(records) (a list of values, in order) for the records
+    whose signature the previous build of the same code did not meet in `table`, taken from that
+    build for the others.
+
+    Only for a value worked out from nothing but the record and the code (the signature covers the
+    record; the build's fingerprint, the code and the base URL).
+    """
+    if _carry is None:
+        return make(records)
+    previous = _carry.previous.get(table) or {}
+    values = [previous.get(record.signature) if record.signature else None for record in records]
+    missing = [index for index, value in enumerate(values) if value is None]
+    if missing:
+        for index, value in zip(missing, make([records[index] for index in missing]), strict=True):
+            values[index] = value
+    _carry.made[table] = {record.signature: value for record, value in zip(records, values, strict=True)
+                          if record.signature}
+    return values
 
 
 def record_repr(record):

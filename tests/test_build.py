@@ -6,6 +6,7 @@ import hashlib
 import html
 import http.server
 import json
+import marshal
 import re
 import threading
 import unicodedata
@@ -17,6 +18,7 @@ import pytest
 
 import build
 import models
+import publication
 from vietnamese import fold
 
 BASE_URL = "https://dichvucong.example.gov.vn/dan-biet/"
@@ -236,7 +238,7 @@ def test_an_interrupted_build_leaves_the_previous_site_whole(app, public, make_s
         make_site()
     assert files_of(site) == before and times_of(site) == before_times
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site")) == [
-        "site", "site.lock", "site.state.json"]
+        "site", "site.carried", "site.lock", "site.state.json"]
     # A build that fails also keeps it, and says why: a page that cannot be written …
     monkeypatch.setattr(build.Freezer, "_build_one", original)
     generators = public.url_generators
@@ -305,6 +307,79 @@ def test_page_signatures_worked_out_in_two_processes_equal_one(make_site, tmp_pa
     make_site("fresh", workers=1)
     assert files_of(site) == files_of(tmp_path / "fresh")
     assert "xếp hàng tự động" in (site / ("ket-luan/%d/index.html" % changed.id)).read_text(encoding="utf-8")
+
+
+def _made_rows(monkeypatch):
+    """{table: rows made, not carried} of the builds that follow (publication.carried_values' make)."""
+    made, original = {}, publication.carried_values
+
+    def counted(table, records, make):
+        def counting(subset):
+            made[table.split("|")[1]] = made.get(table.split("|")[1], 0) + len(subset)
+            return make(subset)
+        return original(table, records, counting)
+
+    monkeypatch.setattr(publication, "carried_values", counted)
+    return made
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rebuild_remakes_the_open_data_rows_of_changed_records_only(make_site, tmp_path, monkeypatch, workers):
+    """The CSV and JSON lines of unchanged records come from the previous build (kept beside the
+    site, also when a worker process made them); the files are those of a fresh build."""
+    site = make_site(workers=workers)
+    assert (tmp_path / "site.carried").is_file()
+    changed = published_conclusions()[0]
+    with models.db.connection_context():
+        models.Conclusion.update(public_summary="Đã lắp đặt xong hệ thống xếp hàng tự động").where(
+            models.Conclusion.id == changed.id).execute()
+    made = _made_rows(monkeypatch)
+    make_site(workers=1)
+    assert made == {"conclusions": 1}  # the schedule's files are kept: nothing in them changed
+    fresh = make_site("fresh", workers=1)
+    assert files_of(site) == files_of(fresh)
+    assert "xếp hàng tự động" in (site / "du-lieu" / "ket-luan.csv").read_text(encoding="utf-8-sig")
+    # A conclusion taken down leaves both files at once.
+    with models.db.connection_context():
+        models.Conclusion.update(is_public=False).where(models.Conclusion.id == changed.id).execute()
+    make_site()
+    data = json.loads((site / "du-lieu" / "ket-luan.json").read_text(encoding="utf-8"))
+    assert changed.id not in [row["id"] for row in data["du_lieu"]]
+    assert "xếp hàng tự động" not in (site / "du-lieu" / "ket-luan.csv").read_text(encoding="utf-8-sig")
+
+
+def test_carried_rows_are_used_only_from_the_same_code_and_day(make_site, tmp_path):
+    """What the previous build left is trusted only under its fingerprint; a damaged file is ignored."""
+    site, carried = make_site(), tmp_path / "site.carried"
+    first, second, third = published_conclusions()[:3]
+
+    def change(conclusion):  # one record changes, so the open-data files are made again
+        with models.db.connection_context():
+            models.Conclusion.update(public_summary="Đã xong việc số %d" % conclusion.id).where(
+                models.Conclusion.id == conclusion.id).execute()
+
+    def csv_text():
+        return (site / "du-lieu" / "ket-luan.csv").read_text(encoding="utf-8-sig")
+
+    kept = marshal.loads(carried.read_bytes())
+    table = next(name for name in kept["tables"] if name.startswith("open data|conclusions|"))
+    for signature, (csv_line, json_line) in kept["tables"][table].items():
+        kept["tables"][table][signature] = (csv_line.replace(b",", b",GIA-MAO,", 1), json_line)
+    carried.write_bytes(marshal.dumps(kept))
+    change(first)
+    make_site()
+    assert "GIA-MAO" in csv_text()  # the lines of the unchanged records were carried, as left
+    kept = marshal.loads(carried.read_bytes())
+    kept["fingerprint"] = "made by other code"
+    carried.write_bytes(marshal.dumps(kept))
+    change(second)
+    make_site()
+    assert "GIA-MAO" not in csv_text()
+    assert files_of(site) == files_of(make_site("fresh"))
+    carried.write_bytes(b"\x00damaged")
+    change(third)
+    make_site()
+    assert files_of(site) == files_of(make_site("fresh"))
 
 
 def test_the_signature_process_may_not_touch_the_database(app, public, monkeypatch):

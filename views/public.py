@@ -9,7 +9,6 @@ import csv
 import dataclasses
 import datetime as dt
 import hashlib
-import io
 import json
 import math
 import mimetypes
@@ -527,21 +526,38 @@ DIALOGUE_COLUMNS = [
 ]
 
 
-def _table(name, rows, columns):
-    """The open-data values of `rows`, a list per row: worked out once a build for the CSV and the JSON."""
-    def values():
+class _Lines(list):
+    """A file for csv.writer that keeps each row's line apart (the writer writes a row in one call)."""
+
+    write = list.append
+
+
+def _lines(name, rows, columns, json_only=()):
+    """[(CSV line, JSON line) of each row, UTF-8]: made once a build for both files, and carried to the
+    next build for the rows whose signature did not change (see publication.carried_values)."""
+    names = [column for column, _, _ in (*columns, *json_only)]
+
+    def make(records):
         getters = [value.getter() if isinstance(value, PageUrl) else value for _, _, value in columns]
-        return [[get(row) for get in getters] for row in rows]
-    return publication.cached(("open data", name, request.script_root, request.blueprint), values)
+        table = [[get(record) for get in getters] for record in records]
+        csv_lines = _Lines()
+        csv.writer(csv_lines, lineterminator="\r\n").writerows(table)
+        dump = _JSON.encode
+        return [(line.encode("utf-8"),
+                 ("  " + dump(dict(zip(names, values + [value(record) for _, _, value in json_only], strict=True))))
+                 .encode("utf-8"))
+                for line, values, record in zip(csv_lines, table, records, strict=True)]
+
+    key = "open data|%s|%s|%s" % (name, request.script_root, request.blueprint)
+    return publication.cached(key, lambda: publication.carried_values(key, rows, make))
 
 
-def _csv_response(name, rows, columns):
-    out = io.StringIO()
-    out.write("\ufeff")  # the byte order mark lets Excel read UTF-8
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([column for column, _, _ in columns])
-    writer.writerows(_table(name, rows, columns))
-    return current_app.response_class(out.getvalue().encode("utf-8"), mimetype="text/csv")
+def _csv_response(name, rows, columns, json_only=()):
+    header = _Lines()
+    csv.writer(header, lineterminator="\r\n").writerow([column for column, _, _ in columns])
+    body = b"".join(["\ufeff".encode("utf-8"),  # the byte order mark lets Excel read UTF-8
+                     header[0].encode("utf-8"), *(line for line, _ in _lines(name, rows, columns, json_only))])
+    return current_app.response_class(body, mimetype="text/csv")
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder for every record (json.dumps makes one a call)
@@ -550,21 +566,19 @@ _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder for every record (js
 def _json_response(title, name, rows, columns, json_only=()):
     """{"tieu_de", "nguon", "so_ban_ghi", "du_lieu": [records]}, one record a line (json's fast encoder)."""
     dump = _JSON.encode
-    lines = ["{", ' "tieu_de": %s,' % dump(title), ' "nguon": %s,' % dump(public_url(".open_data")),
-             ' "so_ban_ghi": %d,' % len(rows), ' "du_lieu": [']
-    names = [column for column, _, _ in (*columns, *json_only)]
+    head = ["{", ' "tieu_de": %s,' % dump(title), ' "nguon": %s,' % dump(public_url(".open_data")),
+            ' "so_ban_ghi": %d,' % len(rows), ' "du_lieu": [']
+    body = ["\n".join(head).encode("utf-8"), b"\n"]
     if rows:
-        lines.append(",\n".join(
-            "  " + dump(dict(zip(names, values + [value(row) for _, _, value in json_only], strict=True)))
-            for row, values in zip(rows, _table(name, rows, columns), strict=True)))
-    lines += [" ]", "}", ""]
-    return current_app.response_class("\n".join(lines).encode("utf-8"), mimetype="application/json")
+        body += [b",\n".join(line for _, line in _lines(name, rows, columns, json_only)), b"\n"]
+    body.append(b" ]\n}\n")
+    return current_app.response_class(b"".join(body), mimetype="application/json")
 
 
 @bp.get("/du-lieu/ket-luan.csv")
 def conclusions_csv():
     """Published conclusions as CSV (UTF-8 with BOM)."""
-    return _csv_response("conclusions", publication.conclusions(), CONCLUSION_COLUMNS)
+    return _csv_response("conclusions", publication.conclusions(), CONCLUSION_COLUMNS, CONCLUSION_JSON_ONLY)
 
 
 @bp.get("/du-lieu/ket-luan.json")
