@@ -271,6 +271,23 @@ def test_build_cache_gives_the_same_records_as_fresh_reads(db):
     assert publication.conclusions() is not first  # read afresh after the block
 
 
+def test_record_signatures_follow_the_values_not_the_objects_holding_them(db):
+    """A record read twice has one signature (pages are kept by it across builds); any changed
+    value changes it, and values marshal does not know (another driver's dates) are digested too."""
+    text = "Đã giải quyết xong kiến nghị về đất đai " * 3
+    same = "".join(["Đã giải quyết xong kiến nghị về đất đai "] * 3)
+    assert same is not text
+    assert publication._digest((1, text, text, None)) == publication._digest((1, text, same, None))
+    assert publication._digest((1, text, text, None)) != publication._digest((1, text, text + ".", None))
+    assert publication._digest((1, "5")) != publication._digest((1, 5))
+    moment = dt.datetime(2024, 3, 1, 8, 30)
+    assert publication._digest((1, moment)) == publication._digest((1, dt.datetime(2024, 3, 1, 8, 30)))
+    assert publication._digest((1, moment)) != publication._digest((1, moment.replace(minute=31)))
+    first = {c.id: c.signature for c in publication.conclusions()}
+    assert first == {c.id: c.signature for c in publication.conclusions()}
+    assert len(set(first.values())) == len(first)
+
+
 def test_statistics_count_every_record_not_only_public_ones(db):
     stats = publication.statistics()
     figures = dict(stats.figures)
