@@ -146,7 +146,12 @@ class ContentPage:
     name: str
     title: str
     description: str
-    html: str
+    body_md: str  # the page's Markdown, from content/pages/
+
+    @functools.cached_property
+    def html(self):
+        """Sanitised HTML from the Markdown, made when a page shows it (not to digest a build)."""
+        return render_markdown(self.body_md)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -658,7 +663,7 @@ def content_page(name):
         return None
     meta, body = parse_front_matter(path.read_text(encoding="utf-8"))
     return ContentPage(name=name, title=str(meta.get("title") or name), description=str(meta.get("description") or ""),
-                       html=render_markdown(body))
+                       body_md=body)
 
 
 # ---------------------------------------------------------------- statistics (aggregates over all records)
