@@ -454,31 +454,21 @@ def _local_iso(value):
 class PageUrl:
     """An open-data column: the public address of the page a record names by one attribute.
 
-    `getter()` gives the function of a record, made once per file: the address is built once with
-    a sentinel value and each record's value put in its place (public_url does the same per call,
-    which is most of the cost of 20,000 rows). Empty when the attribute path meets None.
+    Empty when the attribute path meets None (e.g. a conclusion whose dialogue is not public).
+    public_url builds the address from a template made once per endpoint (quick_builder).
     """
 
     def __init__(self, endpoint, argument, path):
         self.endpoint, self.argument, self.path = endpoint, argument, path
-
-    def getter(self):
-        prefix, found, suffix = public_url(self.endpoint, **{self.argument: _SENTINEL}).partition(str(_SENTINEL))
-        names = self.path.split(".")
-
-        def url(record):
-            key = record
-            for name in names:
-                key = getattr(key, name)
-                if key is None:  # e.g. a conclusion whose dialogue is not public
-                    return ""
-            if not found or not (type(key) is int or _PLAIN_SEGMENT.fullmatch(key)):
-                return public_url(self.endpoint, **{self.argument: key})
-            return prefix + str(key) + suffix
-        return url
+        self.names = path.split(".")
 
     def __call__(self, record):
-        return self.getter()(record)
+        key = record
+        for name in self.names:
+            key = getattr(key, name)
+            if key is None:
+                return ""
+        return public_url(self.endpoint, **{self.argument: key})
 
 
 CONCLUSION_COLUMNS = [  # (name, meaning, value of a record: attrgetter where it is one attribute, quicker)
@@ -539,7 +529,7 @@ def _lines(name, rows, columns, json_only=()):
     names = [column for column, _, _ in (*columns, *json_only)]
 
     def make(records):
-        getters = [value.getter() if isinstance(value, PageUrl) else value for _, _, value in columns]
+        getters = [value for _, _, value in columns]  # attrgetters, lambdas and PageUrls
         table = [[get(record) for get in getters] for record in records]
         csv_lines = _Lines()
         csv.writer(csv_lines, lineterminator="\r\n").writerows(table)
@@ -719,7 +709,7 @@ def page_signature(endpoint, values):
             parts.append(value.signature)
         else:
             _describe(value, parts)
-    return _digest(parts)
+    return _page_digest(parts)
 
 
 _PLAIN = frozenset((str, int, bool, type(None), dt.date, dt.datetime))
@@ -772,10 +762,11 @@ FIXED_PAGE_INPUTS = {
 def _signature(value):
     parts = []
     _describe(value, parts)
-    return _digest(parts)
+    return _page_digest(parts)
 
 
-def _digest(parts):
+def _page_digest(parts):
+    """A page's signature: a digest of its template's name and its context's description."""
     return hashlib.blake2b("\n".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
