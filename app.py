@@ -8,11 +8,10 @@ import click
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
-from playhouse.db_url import connect
 from werkzeug.routing import IntegerConverter
 
 import models
-from models import db
+from models import db, open_database
 
 BASE_DIR = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -40,21 +39,6 @@ def _secret_key(instance_path):
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal",
-                  "cache_size": -64000, "mmap_size": 256 * 1024 * 1024, "temp_store": "memory"}
-
-
-def open_database(url):
-    """A Peewee database for a URL; SQLite gets WAL, foreign keys and a busy timeout."""
-    if url.startswith("sqlite:") and ":memory:" not in url:
-        # A small pool keeps connections (and their page caches) across requests.
-        url = "sqlite+pool:" + url[len("sqlite:"):]
-        return connect(url, max_connections=16, stale_timeout=600, check_same_thread=False, pragmas=SQLITE_PRAGMAS)
-    if url.startswith("sqlite"):
-        return connect(url, pragmas=SQLITE_PRAGMAS)
-    return connect(url)
 
 
 def create_app(config=None):
@@ -176,7 +160,7 @@ def _error_page(code, title, message):
 
 
 def register_commands(app):
-    from reminders import remind_command
+    from services.reminders import remind_command
     app.cli.add_command(remind_command)
 
     @app.cli.command("migrate")
@@ -191,7 +175,7 @@ def register_commands(app):
     @click.option("--today", default=None, help="The date the demo data treats as today (YYYY-MM-DD).")
     def load_demo_command(if_empty, today):
         """Load the demo data (never into a database that already holds data)."""
-        import demo
+        from demo import loader as demo
         if models.User.select().exists():
             if if_empty:
                 click.echo("Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu.")

@@ -899,7 +899,7 @@ def main(argv=None):
         return 130
     print(summary.line(), file=sys.stderr)
     if args.publish:
-        import publish  # only after a successful build: the build swaps the folder
+        from sitebuild import publish  # only after a successful build: the build swaps the folder
         try:
             sent = publish.publish(args.destination, args.publish, dry_run=args.dry_run,
                                    progress=publish.Progress())

@@ -6,11 +6,26 @@ from functools import reduce
 from zoneinfo import ZoneInfo
 
 import peewee as pw
+from playhouse.db_url import connect
 
-from vietnamese import fold
+from services.text import fold, slugify
 
 db = pw.DatabaseProxy()
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal",
+                  "cache_size": -64000, "mmap_size": 256 * 1024 * 1024, "temp_store": "memory"}
+
+
+def open_database(url):
+    """A Peewee database for a URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite:") and ":memory:" not in url:
+        # A small pool keeps connections (and their page caches) across requests.
+        url = "sqlite+pool:" + url[len("sqlite:"):]
+        return connect(url, max_connections=16, stale_timeout=600, check_same_thread=False, pragmas=SQLITE_PRAGMAS)
+    if url.startswith("sqlite"):
+        return connect(url, pragmas=SQLITE_PRAGMAS)
+    return connect(url)
 
 
 def now():
@@ -237,6 +252,15 @@ class Dialogue(Versioned):
 
     def __str__(self):
         return self.title
+
+    @classmethod
+    def unique_slug(cls, title, starts_at):
+        """The public URL's slug ("doi-thoai-ve-dat-dai-2022-06-15"), numbered on when taken."""
+        slug = slugify(title, starts_at)
+        candidate, n = slug, 2
+        while cls.select().where(cls.slug == candidate).exists():
+            candidate, n = "%s-%d" % (slug, n), n + 1
+        return candidate
 
     @property
     def status_label(self):

@@ -47,7 +47,7 @@ from models import (
     Unit,
     today,
 )
-from views.common import render_markdown
+from services.text import parse_front_matter, render_markdown
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 PUBLIC_DIALOGUE_STATUSES = ("scheduled", "held", "concluded", "completed", "postponed")
@@ -655,7 +655,6 @@ def plan(year):
 @_memo
 def content_page(name):
     """A page from content/pages/<name>.md (front matter: title, description), or None."""
-    from demo import parse_front_matter
     if not re.fullmatch(r"[a-z0-9-]+", name or ""):
         return None
     path = CONTENT_DIR / "pages" / ("%s.md" % name)

@@ -24,9 +24,8 @@ from flask_frozen import patch_url_for  # noqa: E402
 
 import build  # noqa: E402
 import models  # noqa: E402
-from app import open_database  # noqa: E402
-from demo import parse_front_matter  # noqa: E402
 from migrations import run_migrations  # noqa: E402
+from services.text import parse_front_matter  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 BASE_URL = "https://dichvucong.example.gov.vn/dan-biet/"
@@ -201,7 +200,7 @@ def main():
     path = OUT / ("build-%d-%d.db" % (args.dialogues, args.conclusions))
     url = "sqlite:///%s" % path
     fresh = not path.exists()
-    models.db.initialize(open_database(url))
+    models.db.initialize(models.open_database(url))
     t0 = time.perf_counter()
     with models.db.connection_context():
         run_migrations(models.db)  # a database kept from an earlier run may lack the newer columns
@@ -221,7 +220,7 @@ def main():
 
     rebuilds = []
     for run in range(args.rebuilds):  # a different conclusion each time: each rebuild has one change
-        models.db.initialize(open_database(url))
+        models.db.initialize(models.open_database(url))
         with models.db:
             changed = (models.Conclusion.select(models.Conclusion.id, models.Conclusion.public_summary,
                                                 models.Conclusion.version)

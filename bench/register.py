@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import models  # noqa: E402
 from app import create_app  # noqa: E402
 from migrations import run_migrations  # noqa: E402
-from vietnamese import fold  # noqa: E402
+from services.text import fold  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}

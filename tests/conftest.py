@@ -7,7 +7,7 @@ import pytest
 from playhouse.db_url import connect
 
 import models
-from app import create_app, open_database
+from app import create_app
 
 FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 PASSWORD = "doithoai-demo"
@@ -18,7 +18,7 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"|"X-CSRFToken": "([^"]+)"
 @pytest.fixture(scope="session")
 def demo_db_file(tmp_path_factory):
     """The migrated schema with the demo data, built once per test session."""
-    import demo
+    from demo import loader as demo
     from migrations import run_migrations
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     database = connect("sqlite:///%s" % path, pragmas={"foreign_keys": 1})
@@ -48,7 +48,7 @@ def app(_shared_app, demo_db_file, tmp_path):
     path = tmp_path / "test.db"
     shutil.copy(demo_db_file, path)
     url = "sqlite:///%s" % path
-    models.db.initialize(open_database(url))
+    models.db.initialize(models.open_database(url))
     saved = dict(_shared_app.config)
     _shared_app.config["DATABASE_URL"] = url
     yield _shared_app
@@ -159,7 +159,7 @@ def count_queries():
 @pytest.fixture
 def empty_calendar(db):
     """An empty holiday calendar (the demo data seeds the official days), for calendar tests."""
-    import deadlines
+    from services import deadlines
     models.Holiday.delete().execute()
     models.AuditLog.delete().where(models.AuditLog.object_type == "holiday").execute()
     deadlines.forget_calendar()

@@ -20,7 +20,7 @@ import pytest
 import build
 import models
 import publication
-from vietnamese import fold
+from services.text import fold
 
 BASE_URL = "https://dichvucong.example.gov.vn/dan-biet/"
 STAFF_SEGMENTS = {"dang-nhap", "dang-xuat", "y-kien", "quan-tri", "xem-truoc", "doi-thoai", "nhat-ky"}

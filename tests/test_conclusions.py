@@ -6,9 +6,9 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-import deadlines
 import models
 from models import AuditLog, Conclusion, ConclusionNotice, FollowUp, StatusChange, Unit
+from services import deadlines
 from tests.conftest import count_queries, user
 
 COUNT = re.compile(r"Hiển thị (\d+)–(\d+) trên (\d+) kết luận")

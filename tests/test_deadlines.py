@@ -3,9 +3,9 @@ import datetime as dt
 
 import pytest
 
-import deadlines
 import models
-from deadlines import add_deadline, deadline_flag, flag_bounds, working_days_after, working_days_between
+from services import deadlines
+from services.deadlines import add_deadline, deadline_flag, flag_bounds, working_days_after, working_days_between
 from tests.conftest import count_queries
 
 D = dt.date

@@ -8,9 +8,10 @@ import pytest
 from argon2 import PasswordHasher
 from playhouse.db_url import connect
 
-import demo
 import models
+from demo import loader as demo
 from migrations import run_migrations
+from services.text import parse_front_matter
 
 TODAY = dt.date(2026, 11, 28)
 FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
@@ -268,7 +269,7 @@ def test_plans(demo_db):
 
 
 def test_the_2022_plan_keeps_the_text_of_the_source():
-    meta, body = demo.parse_front_matter(demo.PLAN_2022.read_text(encoding="utf-8"))
+    meta, body = parse_front_matter(demo.PLAN_2022.read_text(encoding="utf-8"))
     assert meta == {"year": 2022, "title": "Kế hoạch thực hiện công tác đối thoại năm 2022", "number": None,
                     "issued_on": None, "midyear_report_due": dt.date(2022, 6, 14),
                     "annual_report_due": dt.date(2022, 11, 24)}
@@ -280,11 +281,11 @@ def test_the_2022_plan_keeps_the_text_of_the_source():
 
 
 def test_parse_front_matter():
-    meta, body = demo.parse_front_matter('---\nyear: 2023\ntitle: "A: b"\nempty:\nday: 2023-06-14\n---\n\n# T\n')
+    meta, body = parse_front_matter('---\nyear: 2023\ntitle: "A: b"\nempty:\nday: 2023-06-14\n---\n\n# T\n')
     assert meta == {"year": 2023, "title": "A: b", "empty": None, "day": dt.date(2023, 6, 14)}
     assert body == "# T\n"
-    assert demo.parse_front_matter("# No front matter\n") == ({}, "# No front matter\n")
-    assert demo.parse_front_matter("---\nnot closed: x\n") == ({}, "---\nnot closed: x\n")
+    assert parse_front_matter("# No front matter\n") == ({}, "# No front matter\n")
+    assert parse_front_matter("---\nnot closed: x\n") == ({}, "---\nnot closed: x\n")
 
 
 # ---------------------------------------------------------------- repeatability

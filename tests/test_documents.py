@@ -9,8 +9,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-import documents
-from documents import AdministrativeDocument, render_docx
+from services import documents
+from services.documents import AdministrativeDocument, render_docx
 
 BODY = """Ngày 05/3/2022, Văn phòng tổ chức đối thoại với công chức, viên chức.
 

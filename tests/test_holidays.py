@@ -4,8 +4,8 @@ import datetime as dt
 import pytest
 from bs4 import BeautifulSoup
 
-import deadlines
 import models
+from services import deadlines
 from tests.conftest import ROLES, StaffClient, user
 
 D = dt.date

@@ -8,9 +8,8 @@ import docx
 import pytest
 from bs4 import BeautifulSoup
 
-import deadlines
-import documents
 import models
+from services import deadlines, documents
 from tests.conftest import user
 from views import notices as notices_view
 

@@ -10,7 +10,7 @@ import warnings
 
 import pytest
 
-import publish
+from sitebuild import publish
 
 with warnings.catch_warnings():  # pyftpdlib 2.2 still imports asyncore/asynchat (deprecated in Python 3.11)
     warnings.simplefilter("ignore", DeprecationWarning)

@@ -8,11 +8,11 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
-import deadlines
 import models
-from reminders import remind_command
+from services import deadlines
+from services.reminders import remind_command
+from services.text import fold
 from tests.conftest import user
-from vietnamese import fold
 
 DAY = dt.date(2022, 4, 28)  # a Thursday; 30/4–3/5/2022 are days off (two of them in lieu of the weekend)
 STAFF_BASE = "https://noi-bo.vpubnd.example.vn/doi-thoai/"

@@ -13,7 +13,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 import models
-import reports
+from services import reports
 from tests.conftest import user
 
 PERIODS = {"midyear": dt.date(2022, 6, 13), "annual": dt.date(2022, 11, 23)}

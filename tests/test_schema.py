@@ -72,7 +72,7 @@ def _older_migrations():
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
     """A database at the latest schema with the demo data (the rows an upgrade must keep)."""
-    import demo
+    from demo import loader as demo
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     database = connect("sqlite:///%s" % path, pragmas={"foreign_keys": 1})
     models.db.initialize(database)

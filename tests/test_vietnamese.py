@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from vietnamese import fold, person_sort_key, sort_key
+from services.text import fold, person_sort_key, sort_key
 
 
 @pytest.mark.parametrize("text, folded", [

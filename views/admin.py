@@ -10,7 +10,7 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, R
 import models
 from forms import REQUIRED, BaseForm, IdSelectField, choices, parse_day, strip
 from models import AuditLog, ConflictError, Unit, User, audit, db, save_versioned
-from vietnamese import person_sort_key, sort_key
+from services.text import person_sort_key, sort_key
 from views.auth import hash_password, roles_required
 from views.common import Page, form_version, int_arg, invalid_status, page_arg, wants_fragment
 

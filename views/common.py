@@ -2,29 +2,16 @@
 import math
 from urllib.parse import urlencode
 
-import markdown as md
-import nh3
 from flask import request
 from htmx_flask import request as htmx_request
 
 from forms import parse_id
-
-ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-                "blockquote", "code", "pre", "hr", "a", "table", "thead", "tbody", "tr", "th", "td"}
 
 
 def wants_fragment():
     """An htmx request for a part of the page (not boosted, not a history restore)."""
     hx = htmx_request.htmx
     return bool(hx) and not hx.boosted and not hx.history_restore_request
-
-
-def render_markdown(text):
-    """Markdown to HTML with everything outside a small safe set removed."""
-    html = md.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}, "th": {"align"},
-                                                          "td": {"align"}},
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
 
 
 class Page:

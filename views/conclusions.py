@@ -21,7 +21,6 @@ from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, StopValidation, ValidationError
 from wtforms.widgets import HiddenInput
 
-import deadlines
 from forms import BaseForm
 from models import (
     CONCLUSION_CLOSED,
@@ -44,7 +43,8 @@ from models import (
     save_versioned,
     today,
 )
-from vietnamese import sort_key
+from services import deadlines
+from services.text import sort_key
 from views.auth import roles_required
 from views.common import Page, int_arg, invalid_status, page_arg, wants_fragment
 

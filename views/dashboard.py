@@ -3,7 +3,7 @@ import peewee as pw
 from flask import Blueprint, g, render_template
 
 from models import OPEN_STATUSES, Conclusion, Dialogue, Opinion, Plan, Report, Unit, today
-from vietnamese import sort_key
+from services.text import sort_key
 from views.auth import login_required
 from views.conclusions import OPEN as CONCLUSION_OPEN
 from views.conclusions import follow_up_query, notice_number_text, visible_to, with_names

@@ -1,6 +1,5 @@
 """Dialogues: list, detail, create, edit, lifecycle, minutes and fast entry of opinions."""
 import datetime as dt
-import re
 
 import peewee as pw
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -46,7 +45,7 @@ from models import (
     save_versioned,
     today,
 )
-from vietnamese import fold, person_sort_key
+from services.text import person_sort_key
 from views.auth import roles_required
 from views.common import Page, page_arg, wants_fragment, year_arg
 from views.filters import datetime_vn
@@ -224,16 +223,6 @@ def fast_entry_form(dialogue=None):
 
 # ---------------------------------------------------------------- helpers
 
-def slugify(title, starts_at):
-    """ASCII slug from the title plus the date, made unique: "doi-thoai-ve-dat-dai-2022-06-15"."""
-    base = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")[:90].rstrip("-") or "doi-thoai"
-    slug = "%s-%s" % (base, starts_at.strftime("%Y-%m-%d"))
-    candidate, n = slug, 2
-    while Dialogue.select().where(Dialogue.slug == candidate).exists():
-        candidate, n = "%s-%d" % (slug, n), n + 1
-    return candidate
-
-
 def get_dialogue(dialogue_id):
     return Dialogue.get_or_none(Dialogue.id == dialogue_id) or abort(404)
 
@@ -379,7 +368,7 @@ def new_post():
     values = form.values()
     status = "proposed" if values["is_chairman"] else "scheduled"
     with db.atomic():
-        dialogue = Dialogue.create(slug=slugify(values["title"], values["starts_at"]), status=status,
+        dialogue = Dialogue.create(slug=Dialogue.unique_slug(values["title"], values["starts_at"]), status=status,
                                    created_by=g.user.id, **values)
         links = replace_links(dialogue, form.field_ids.data or [], form.attendee_ids.data or [])
         changes = {k: (None, v) for k, v in values.items()}

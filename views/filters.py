@@ -2,9 +2,10 @@
 from flask import g
 from markupsafe import Markup
 
-import deadlines
 import models
-from views.common import render_markdown, url_with
+from services import deadlines
+from services.text import render_markdown
+from views.common import url_with
 
 
 def date_vn(value):

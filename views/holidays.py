@@ -6,10 +6,10 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
-import deadlines
 import models
 from forms import REQUIRED, BaseForm, choices, parse_day, strip
 from models import AuditLog, ConflictError, Holiday, audit, db, save_versioned
+from services import deadlines
 from views.auth import roles_required
 from views.common import form_version, invalid_status, wants_fragment
 

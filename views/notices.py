@@ -32,8 +32,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-import deadlines
-import documents
 import publication
 from forms import BaseForm, IdSelectField, parse_id, valid_version
 from models import (
@@ -59,7 +57,8 @@ from models import (
     save_versioned,
     today,
 )
-from vietnamese import person_sort_key, sort_key
+from services import deadlines, documents
+from services.text import person_sort_key, sort_key
 from views.auth import roles_required
 from views.common import Page, invalid_status, page_arg, wants_fragment, year_arg
 

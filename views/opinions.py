@@ -7,7 +7,6 @@ from wtforms import DateField, IntegerField, SelectChoice, SelectField, TextArea
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-import deadlines
 import models
 from forms import BaseForm, IdSelectField, OpinionForm, parse_id
 from models import (
@@ -32,7 +31,8 @@ from models import (
     db,
     today,
 )
-from vietnamese import person_sort_key, sort_key
+from services import deadlines
+from services.text import person_sort_key, sort_key
 from views.auth import roles_required
 from views.common import Page, int_arg, page_arg, wants_fragment
 

@@ -37,7 +37,7 @@ from models import (
 )
 from views.auth import roles_required
 from views.common import Page, int_arg, page_arg, wants_fragment, year_arg
-from views.dialogues import DialogueForm, options, replace_links, slugify
+from views.dialogues import DialogueForm, options, replace_links
 from views.filters import date_vn
 
 bp = Blueprint("proposals", __name__, url_prefix="/de-xuat")
@@ -649,8 +649,8 @@ def dialogue_post(proposal_id):
     received, accepted = _first_change(proposal, "received"), _first_change(proposal, "accepted")
     try:
         with db.atomic():
-            dialogue = Dialogue.create(slug=slugify(values["title"], values["starts_at"]), status="appraised",
-                                       created_by=g.user.id, **values)
+            dialogue = Dialogue.create(slug=Dialogue.unique_slug(values["title"], values["starts_at"]),
+                                       status="appraised", created_by=g.user.id, **values)
             links = replace_links(dialogue, form.field_ids.data or [], form.attendee_ids.data or [])
             # Its lifecycle so far is the proposal's: proposed when received, appraised when accepted.
             record_transition(dialogue, received.user if received else g.user, "", "proposed",

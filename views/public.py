@@ -849,7 +849,6 @@ def register_preview(app):
 
 def create_public_app(config=None):
     """A Flask app with only the public blueprint, on the configured database (what build.py freezes)."""
-    from app import open_database
     from views import filters
 
     app = flask.Flask(__name__, root_path=str(BASE_DIR), static_folder=None, template_folder=None)
@@ -864,7 +863,7 @@ def create_public_app(config=None):
     )
     if config:
         app.config.update(config)
-    models.db.initialize(open_database(app.config["DATABASE_URL"]))
+    models.db.initialize(models.open_database(app.config["DATABASE_URL"]))
 
     @app.before_request
     def _connect():

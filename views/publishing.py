@@ -646,7 +646,7 @@ def _emit(**message):
 def child_main(job):
     """Build into job["destination"], then publish to job["target"] when given; messages on stdout."""
     import build
-    import publish
+    from sitebuild import publish
 
     last = [0.0]
 

@@ -8,7 +8,6 @@ from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-import reports
 from forms import BaseForm, IdSelectField, parse_id
 from models import (
     CONCLUSION_STATUSES,
@@ -33,6 +32,7 @@ from models import (
     save_versioned,
     today,
 )
+from services import reports
 from views.auth import roles_required
 from views.common import Page, page_arg
 
@@ -369,7 +369,7 @@ def approve(report, user, expected_version, note=""):
     (BEGIN IMMEDIATE on SQLite), so two approvals at the same moment cannot read the same last
     number; the number is also checked unused before it is written.
     """
-    from documents import numbering_transaction
+    from services.documents import numbering_transaction
     at = now()
     with numbering_transaction(db, at.year, "BC"):
         current = Report.select(Report, Plan).join(Plan).where(Report.id == report.id).get()
@@ -508,7 +508,7 @@ def report_csv(report_id):
 @roles_required(*READERS)
 def report_docx(report_id):
     """The report as an administrative document (Decree 30/2020/NĐ-CP) for printing and signing."""
-    from documents import AdministrativeDocument, render_docx
+    from services.documents import AdministrativeDocument, render_docx
     report = _report_or_404(report_id)
     figures = figures_of(report)
     signer = report.approved_by if report.approved_by_id else User.get_or_none(User.role == "chief",

@@ -20,10 +20,10 @@ import peewee as pw
 from flask import current_app
 from flask.cli import with_appcontext
 
-import deadlines
 import models
 from models import Conclusion, ConclusionNotice, ConclusionOpinion, MailDigest, Opinion, Unit, User, db
-from vietnamese import person_sort_key, sort_key
+from services import deadlines
+from services.text import person_sort_key, sort_key
 
 DEFAULT_STAFF_BASE_URL = "http://127.0.0.1:5000/"
 SUMMARY_CHARS = 160

@@ -8,14 +8,13 @@ Every person, phone number and ID number below is fictitious.
 import datetime as dt
 import json
 import random
-import re
 from pathlib import Path
 
-import deadlines
 import models
-from vietnamese import fold
+from services import deadlines
+from services.text import parse_front_matter, slugify
 
-CONTENT_DIR = Path(__file__).resolve().parent / "content"
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 PLAN_2022 = CONTENT_DIR / "ke-hoach" / "2022.md"
 DEMO_PASSWORD = "doithoai-demo"
 SEED = 20220127
@@ -965,48 +964,6 @@ PROPOSALS = [
 # ---------------------------------------------------------------- loading
 
 
-def parse_front_matter(text):
-    """Split a Markdown text into (front matter dict, body).
-
-    The front matter is `key: value` lines between two `---` lines at the top. Values: digits
-    become int, YYYY-MM-DD a date, an empty value None, anything else a string (quotes removed).
-    Without front matter, returns ({}, text).
-    """
-    lines = text.lstrip("\ufeff").splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        return {}, text
-    meta = {}
-    for number, line in enumerate(lines[1:], start=1):
-        if line.strip() == "---":
-            return meta, "".join(lines[number + 1:]).lstrip("\r\n")
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        key, sep, value = line.partition(":")
-        if sep:
-            meta[key.strip()] = _front_value(value.strip())
-    return {}, text  # no closing line: not front matter
-
-
-def _front_value(value):
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    if not value:
-        return None
-    if re.fullmatch(r"-?\d+", value):
-        return int(value)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return dt.date.fromisoformat(value)
-    return value
-
-
-def slugify(title, day):
-    """ASCII slug for a public URL: the folded title (cut at about 80 characters) and the date."""
-    words = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")
-    if len(words) > 80:
-        words = words[:80].rsplit("-", 1)[0]
-    return "%s-%s" % (words, day.isoformat())
-
-
 def load(today=None, password_params=None):
     """Fill an empty, migrated database with the demo data; returns counts by kind of record."""
     today = today or models.today()
@@ -1406,7 +1363,7 @@ class _Loader:
 
     def reports(self):
         """The 2022 six-month report, approved and frozen; a draft for this year's plan. Returns how many."""
-        import reports
+        from services import reports
         chief, coordinator = self.users["chief"], self.users["coordinator"]
         plan = self.plans[2022]
         cutoff = reports.default_cutoff(plan, "midyear")

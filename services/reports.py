@@ -44,7 +44,7 @@ from models import (
     StatusChange,
     Unit,
 )
-from vietnamese import sort_key
+from services.text import sort_key
 
 FIGURES_VERSION = 1
 HELD_STATUSES = ("held", "concluded", "completed")

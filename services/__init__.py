@@ -1,0 +1,1 @@
+"""Domain operations the views and commands call: no request or response objects."""

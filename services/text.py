@@ -1,0 +1,114 @@
+"""Text helpers with no database: folding, Vietnamese order, Markdown, front matter, slugs, numbers."""
+import datetime as dt
+import re
+import unicodedata
+
+import markdown as md
+import nh3
+
+ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
+                "blockquote", "code", "pre", "hr", "a", "table", "thead", "tbody", "tr", "th", "td"}
+
+
+# Letters of the Vietnamese alphabet in dictionary order; letters outside it follow.
+_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+_RANK = {ch: i for i, ch in enumerate(_ALPHABET)}
+# Tones in dictionary order: ngang, huyền, hỏi, ngã, sắc, nặng.
+_TONES = {"": 0, "\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+# Marks that make a separate letter (ă, â, ê, ô, ơ, ư) rather than a tone.
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}
+
+
+def fold(text):
+    """Lower-case text with every mark removed and đ→d, for search ("Đảng" → "dang")."""
+    if not text:
+        return ""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.lower().split())
+
+
+def _split_letter(ch):
+    """Split one character into (base letter with its letter marks, tone mark)."""
+    decomposed = unicodedata.normalize("NFD", ch)
+    base, tone = decomposed[0], ""
+    letter_marks = ""
+    for mark in decomposed[1:]:
+        if mark in _LETTER_MARKS:
+            letter_marks += mark
+        elif mark in _TONES:
+            tone = mark
+    return unicodedata.normalize("NFC", base + letter_marks), tone
+
+
+def sort_key(text):
+    """A key that sorts Vietnamese text in dictionary order (Đ after D, tones in order)."""
+    letters, tones, cases = [], [], []
+    for ch in unicodedata.normalize("NFC", text or "").strip():
+        letter, tone = _split_letter(ch)
+        low = letter.lower()
+        if low in _RANK:
+            letters.append((0, _RANK[low]))
+        else:
+            letters.append((1, ord(low)))
+        tones.append(_TONES[tone])
+        cases.append(0 if letter == low else 1)
+    return (letters, tones, cases)
+
+
+def person_sort_key(full_name):
+    """Vietnamese lists of people sort by given name (the last word), then the whole name."""
+    words = (full_name or "").split()
+    given = words[-1] if words else ""
+    return (sort_key(given), sort_key(full_name))
+
+
+def slugify(title, day):
+    """ASCII slug for a public URL: the folded title (cut at a word near 80 characters) and the date."""
+    words = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")
+    if len(words) > 80:
+        words = words[:80].rsplit("-", 1)[0]
+    return "%s-%s" % (words or "doi-thoai", day.strftime("%Y-%m-%d"))
+
+
+def render_markdown(text):
+    """Markdown to HTML with everything outside a small safe set removed."""
+    html = md.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}, "th": {"align"},
+                                                          "td": {"align"}},
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+
+
+def parse_front_matter(text):
+    """Split a Markdown text into (front matter dict, body).
+
+    The front matter is `key: value` lines between two `---` lines at the top. Values: digits
+    become int, YYYY-MM-DD a date, an empty value None, anything else a string (quotes removed).
+    Without front matter, returns ({}, text).
+    """
+    lines = text.lstrip("\ufeff").splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    meta = {}
+    for number, line in enumerate(lines[1:], start=1):
+        if line.strip() == "---":
+            return meta, "".join(lines[number + 1:]).lstrip("\r\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        if sep:
+            meta[key.strip()] = _front_value(value.strip())
+    return {}, text  # no closing line: not front matter
+
+
+def _front_value(value):
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    if not value:
+        return None
+    if re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return dt.date.fromisoformat(value)
+    return value
