@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import peewee as pw
 from playhouse.db_url import connect
 
-from services.text import fold, slugify
+from services.text import document_number, fold, slugify
 
 db = pw.DatabaseProxy()
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -297,12 +297,8 @@ class Dialogue(Versioned):
 
     def open_conclusions(self):
         """Conclusions not yet closed in its signed notices that are in force (not replaced by a signed correction)."""
-        correction = ConclusionNotice.alias()
-        replaced = correction.select(correction.supersedes).where(correction.status == "signed",
-                                                                  correction.supersedes.is_null(False))
-        return (Conclusion.select().join(ConclusionNotice)
-                .where(ConclusionNotice.dialogue == self.id, ConclusionNotice.status == "signed",
-                       ConclusionNotice.id.not_in(replaced), Conclusion.status.not_in(CONCLUSION_CLOSED)))
+        return Conclusion.in_force().where(ConclusionNotice.dialogue == self.id,
+                                           Conclusion.status.not_in(CONCLUSION_CLOSED))
 
     @classmethod
     def with_opinion_count(cls, user, query=None):
@@ -709,11 +705,44 @@ class ConclusionNotice(Versioned):
     class Meta:
         indexes = ((("year", "doc_type", "number"), True),)
 
+    # -- the rule of the notice in force, written once
+
+    @classmethod
+    def replaced_ids(cls, at=None):
+        """A subquery: ids of the notices a signed correction replaces (signed before `at`, if given)."""
+        correction = cls.alias()
+        query = correction.select(correction.supersedes).where(correction.status == "signed",
+                                                               correction.supersedes.is_null(False))
+        return query.where(correction.signed_at < at) if at is not None else query
+
+    @classmethod
+    def is_in_force(cls, at=None):
+        """A condition: signed (before `at`, if given) and not replaced by a signed correction."""
+        signed = cls.status == "signed"
+        if at is not None:
+            signed &= cls.signed_at < at
+        return signed & cls.id.not_in(cls.replaced_ids(at))
+
+    @classmethod
+    def in_force(cls, query=None, at=None):
+        """The signed notices still in force (as they stood at `at`, if given)."""
+        return (query if query is not None else cls.select()).where(cls.is_in_force(at))
+
+    @classmethod
+    def visible_to(cls, user, query=None):
+        """Notices the user may list and open: all for readers of everything; a unit's staff see
+        the signed notices that give their unit a conclusion."""
+        query = query if query is not None else cls.select()
+        if user.reads_everything:
+            return query
+        if user.is_content_staff and user.unit_id:
+            mine = Conclusion.select(Conclusion.notice).where(Conclusion.responsible_unit == user.unit_id)
+            return query.where(cls.status == "signed", cls.id.in_(mine))
+        return query.where(pw.SQL("1 = 0"))
+
     @property
     def number_text(self):
-        if self.number is None:
-            return ""
-        return "%02d/%s-VP" % (self.number, self.doc_type)
+        return document_number(self.number, self.doc_type)
 
     @property
     def status_label(self):
@@ -737,6 +766,35 @@ class Conclusion(Versioned):
     copied_from = pw.ForeignKeyField("self", null=True, backref="copies", on_delete="SET NULL")
     created_at = pw.DateTimeField(default=now)
     updated_at = pw.DateTimeField(default=now)
+
+    @classmethod
+    def in_force(cls, query=None):
+        """Conclusions of the signed notices still in force (joined to their notice)."""
+        query = query if query is not None else cls.select()
+        return (query.join_from(cls, ConclusionNotice, on=(cls.notice == ConclusionNotice.id))
+                .where(ConclusionNotice.is_in_force()))
+
+    @classmethod
+    def visible_to(cls, user, query=None):
+        """Everything for the coordinator, leaders and chief; a unit's staff see their own unit's."""
+        query = query if query is not None else cls.select()
+        if user.reads_everything:
+            return query
+        if user.is_content_staff and user.unit_id:
+            return query.where(cls.responsible_unit == user.unit_id)
+        return query.where(pw.SQL("1 = 0"))
+
+    @classmethod
+    def publishable(cls):
+        """Conclusions that pass every rule of publication the database can check: public, of a notice
+        in force, and closed once (or in progress and marked to be shown). The summary's check for
+        personal data is the gate's (publication.py)."""
+        ever_closed = StatusChange.select(StatusChange.object_id).where(
+            StatusChange.object_type == cls._meta.table_name, StatusChange.to_status.in_(CONCLUSION_CLOSED))
+        shown = (cls.status.in_(CONCLUSION_CLOSED)
+                 | ((cls.status == "in_progress") & (cls.publish_in_progress == True))  # noqa: E712
+                 | cls.closed_at.is_null(False) | cls.id.in_(ever_closed))
+        return cls.in_force().where(cls.is_public == True, shown)  # noqa: E712
 
     @property
     def status_label(self):
@@ -795,6 +853,16 @@ class Proposal(Versioned):
     decision_note = pw.TextField(default="")
     dialogue = pw.ForeignKeyField(Dialogue, null=True, backref="proposals", on_delete="SET NULL")
     created_at = pw.DateTimeField(default=now)
+
+    @classmethod
+    def visible_to(cls, user, query=None):
+        """Proposals the user may list and open: all for readers of everything, else own unit's."""
+        query = query if query is not None else cls.select()
+        if user.reads_everything:
+            return query
+        if user.is_content_staff and user.unit_id:
+            return query.where(cls.content_unit == user.unit_id)
+        return query.where(pw.SQL("1 = 0"))
 
 
 class Appraisal(BaseModel):

@@ -47,7 +47,7 @@ from models import (
     Unit,
     today,
 )
-from services.text import parse_front_matter, render_markdown
+from services.text import document_number, parse_front_matter, render_markdown
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 PUBLIC_DIALOGUE_STATUSES = ("scheduled", "held", "concluded", "completed", "postponed")
@@ -485,21 +485,6 @@ def dialogues_in_year(year):
 # ---------------------------------------------------------------- conclusions
 
 
-def _published_conclusions_query():
-    """Conclusions that pass every rule the database can check (the summary is checked in Python)."""
-    correction = ConclusionNotice.alias()
-    replaced = correction.select(correction.supersedes).where(correction.status == "signed",
-                                                              correction.supersedes.is_null(False))
-    ever_closed = StatusChange.select(StatusChange.object_id).where(
-        StatusChange.object_type == Conclusion._meta.table_name, StatusChange.to_status.in_(CONCLUSION_CLOSED))
-    shown = (Conclusion.status.in_(CONCLUSION_CLOSED)
-             | ((Conclusion.status == "in_progress") & (Conclusion.publish_in_progress == True))  # noqa: E712
-             | Conclusion.closed_at.is_null(False) | Conclusion.id.in_(ever_closed))
-    return (Conclusion.select().join(ConclusionNotice)
-            .where(ConclusionNotice.status == "signed", ConclusionNotice.id.not_in(replaced),
-                   Conclusion.is_public == True, shown))  # noqa: E712
-
-
 def _as_time(value):
     return value if value is None or isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
 
@@ -517,7 +502,7 @@ def _load_conclusions(condition=None):
     was most of the time of reading 20,000 conclusions); dates and times are parsed here, and
     the values many records share (fields, days of the timeline, labels) are made once.
     """
-    query = _published_conclusions_query()
+    query = Conclusion.publishable()
     if condition is not None:
         query = query.where(condition)
     database = Conclusion._meta.database
@@ -565,7 +550,7 @@ def _load_conclusions(condition=None):
             field=fields[field_code, field_name] if field_code else None,
             status=status, status_label=CONCLUSION_STATUSES.get(status, status),
             timeline=tuple(timelines.get(conclusion_id, ())),
-            notice_number="%02d/%s-VP" % (number, doc_type) if number is not None else "",
+            notice_number=document_number(number, doc_type),
             notice_date=signed_at.date() if signed_at else None,
             year=(signed_at or created_at).year,
             dialogue=dialogue,
@@ -695,11 +680,7 @@ def _by_year(query, column):
 def statistics():
     """Counts over every record (aggregates only): dialogues, opinions and conclusions."""
     held = Dialogue.select().where(Dialogue.status.in_(HELD_STATUSES))
-    correction = ConclusionNotice.alias()
-    replaced = correction.select(correction.supersedes).where(correction.status == "signed",
-                                                              correction.supersedes.is_null(False))
-    issued = (Conclusion.select().join(ConclusionNotice)
-              .where(ConclusionNotice.status == "signed", ConclusionNotice.id.not_in(replaced)))
+    issued = Conclusion.in_force()
     field_labels = {f.id: f.name for f in Field.select(Field.id, Field.name).order_by(Field.position, Field.id)}
     conclusion_status = _count_by(issued, Conclusion.status)
     total_conclusions = sum(conclusion_status.values())

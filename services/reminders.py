@@ -152,12 +152,8 @@ def due_items(day, calendar):
             opinion.assigned_unit_id, units.get(opinion.assigned_unit_id, NO_UNIT), opinion.assigned_to_id,
             people.get(opinion.assigned_to_id, ""), staff_url("y-kien/%d" % opinion.id)))
 
-    correction = ConclusionNotice.alias()
-    replaced = correction.select(correction.supersedes).where(correction.status == "signed",
-                                                              correction.supersedes.is_null(False))
-    conclusions = (Conclusion.select(Conclusion, ConclusionNotice).join(ConclusionNotice)
-                   .where(ConclusionNotice.status == "signed", ConclusionNotice.id.not_in(replaced),
-                          Conclusion.status.not_in(models.CONCLUSION_CLOSED), Conclusion.deadline.is_null(False),
+    conclusions = (Conclusion.in_force(Conclusion.select(Conclusion, ConclusionNotice))
+                   .where(Conclusion.status.not_in(models.CONCLUSION_CLOSED), Conclusion.deadline.is_null(False),
                           Conclusion.deadline < bounds.due_soon_before)
                    .order_by(Conclusion.deadline, Conclusion.id))
     conclusions = list(conclusions)

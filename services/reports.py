@@ -44,7 +44,7 @@ from models import (
     StatusChange,
     Unit,
 )
-from services.text import sort_key
+from services.text import document_number, sort_key
 
 FIGURES_VERSION = 1
 HELD_STATUSES = ("held", "concluded", "completed")
@@ -99,7 +99,7 @@ def default_cutoff(plan, kind):
 
 def number_text(number):
     """Số: 05/BC-VP (numbers under 10 with a leading zero)."""
-    return "%02d/BC-VP" % number if number is not None else ""
+    return document_number(number, "BC")
 
 
 def report_title(kind, year):
@@ -174,13 +174,8 @@ def compute_figures(plan, kind, cutoff):
             "unit": "u%d" % o.assigned_unit_id if o.assigned_unit_id else NONE}, "status": status, "cols": cols})
 
     # Conclusions of the notices signed in the period (the version in force at the cut-off).
-    signed = (ConclusionNotice.select(ConclusionNotice.id, ConclusionNotice.supersedes)
-              .where(ConclusionNotice.status == "signed", ConclusionNotice.signed_at < end))
-    notices = {n.id: n.supersedes_id for n in signed}
-    replaced = {old for old in notices.values() if old}
-    in_force = (ConclusionNotice.select(ConclusionNotice.id)
-                .where(ConclusionNotice.id.in_([i for i in notices if i not in replaced] or [0]),
-                       ConclusionNotice.signed_at >= dt.datetime.combine(start, dt.time())))
+    in_force = ConclusionNotice.in_force(ConclusionNotice.select(ConclusionNotice.id), at=end).where(
+        ConclusionNotice.signed_at >= dt.datetime.combine(start, dt.time()))
     counted = Conclusion.select(Conclusion.id).where(Conclusion.notice.in_(in_force))
     states = _states_at("conclusion", counted, end)
     conclusions = []

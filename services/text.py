@@ -64,6 +64,11 @@ def person_sort_key(full_name):
     return (sort_key(given), sort_key(full_name))
 
 
+def document_number(number, doc_type="TB"):
+    """The office's document number, "05/TB-VP" ("" while not numbered)."""
+    return "%02d/%s-VP" % (number, doc_type or "TB") if number is not None else ""
+
+
 def slugify(title, day):
     """ASCII slug for a public URL: the folded title (cut at a word near 80 characters) and the date."""
     words = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")

@@ -75,13 +75,9 @@ def stamp_apart(root):
 
 def published_conclusions():
     """Conclusions that DESIGN.md's rule publishes for certain (closed, public, signed notice in force)."""
-    correction = models.ConclusionNotice.alias()
-    replaced = correction.select(correction.supersedes).where(correction.status == "signed",
-                                                              correction.supersedes.is_null(False))
     with models.db.connection_context():
-        return list(models.Conclusion.select().join(models.ConclusionNotice)
-                    .where(models.ConclusionNotice.status == "signed", models.ConclusionNotice.id.not_in(replaced),
-                           models.Conclusion.is_public, models.Conclusion.status.in_(models.CONCLUSION_CLOSED))
+        return list(models.Conclusion.in_force()
+                    .where(models.Conclusion.is_public, models.Conclusion.status.in_(models.CONCLUSION_CLOSED))
                     .order_by(models.Conclusion.id))
 
 

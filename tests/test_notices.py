@@ -610,8 +610,7 @@ def test_signing_a_correction_keeps_what_happened_to_the_conclusions_since_it_wa
     taken_down, resolved = reload(copies[first.id]), reload(copies[second.id])
     assert (taken_down.is_public, taken_down.publish_in_progress, taken_down.status) == (False, False, "in_progress")
     assert (resolved.status, resolved.percent_done, resolved.closed_at) == ("resolved", 100, closed_at)
-    import publication
-    published = {row.id for row in publication._published_conclusions_query()}
+    published = {row.id for row in models.Conclusion.publishable()}
     assert taken_down.id not in published
     assert models.AuditLog.select().where(models.AuditLog.object_type == "conclusion",
                                           models.AuditLog.object_id == resolved.id,

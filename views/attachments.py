@@ -124,8 +124,7 @@ def _may_see_proposal(user, proposal):
 
 
 def _may_see_notice(user, notice):
-    from views.notices import visible_notices  # the notices' own rule: unit staff see signed ones only
-    return visible_notices(user).where(ConclusionNotice.id == notice.id).exists()
+    return ConclusionNotice.visible_to(user).where(ConclusionNotice.id == notice.id).exists()
 
 
 def _may_see_report(user, report):

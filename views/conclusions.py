@@ -44,7 +44,7 @@ from models import (
     today,
 )
 from services import deadlines
-from services.text import sort_key
+from services.text import document_number, sort_key
 from views.auth import roles_required
 from views.common import Page, int_arg, invalid_status, page_arg, wants_fragment
 
@@ -59,25 +59,6 @@ TARGET_LABELS = dict(CLOSE_TARGETS, reopen="Mở lại")
 
 
 # ---------------------------------------------------------------- who may see and do what
-
-def follow_up_query(query=None):
-    """Conclusions of signed notices still in force (a signed correction replaces its predecessor)."""
-    correction = ConclusionNotice.alias()
-    replaced = correction.select(correction.supersedes).where(correction.status == "signed",
-                                                              correction.supersedes.is_null(False))
-    query = query if query is not None else Conclusion.select()
-    return (query.join_from(Conclusion, ConclusionNotice, on=(Conclusion.notice == ConclusionNotice.id))
-            .where(ConclusionNotice.status == "signed", ConclusionNotice.id.not_in(replaced)))
-
-
-def visible_to(user, query):
-    """Everything for the coordinator, leaders and chief; a unit's staff see their own unit's."""
-    if user.reads_everything:
-        return query
-    if user.is_content_staff and user.unit_id:
-        return query.where(Conclusion.responsible_unit == user.unit_id)
-    return query.where(pw.SQL("1 = 0"))
-
 
 def with_names(query):
     """Rows with the notice number, unit, person and field names in the same query (no N+1)."""
@@ -131,12 +112,8 @@ def progress_floor(conclusion):
     return conclusion.percent_done if since else 0
 
 
-def notice_number_text(number, doc_type):
-    return "%02d/%s-VP" % (number, doc_type or "TB") if number is not None else ""
-
-
 def _conclusion_or_404(conclusion_id):
-    row = with_names(visible_to(g.user, follow_up_query(Conclusion.select()))).where(
+    row = with_names(Conclusion.visible_to(g.user, Conclusion.in_force())).where(
         Conclusion.id == conclusion_id).objects().first()
     if row is None:
         abort(404)
@@ -255,13 +232,13 @@ def list_get():
     """Conclusions to carry out: filters, sorted by deadline (the nearest first), paginated."""
     user = g.user
     f = list_filters(user)
-    query = filtered(visible_to(user, follow_up_query(Conclusion.select())), f)
+    query = filtered(Conclusion.visible_to(user, Conclusion.in_force()), f)
     query = with_names(query).order_by(Conclusion.deadline.asc(nulls="LAST"), Conclusion.id).objects()
     page = Page(query, page_arg(), current_app.config["PER_PAGE"])
-    ctx = {"page": page, "filters": f, "notice_number_text": notice_number_text}
+    ctx = {"page": page, "filters": f, "notice_number_text": document_number}
     if wants_fragment():
         return render_template("staff/conclusions/_results.html", **ctx)
-    years = [y for (y,) in follow_up_query(Conclusion.select(ConclusionNotice.year).distinct())
+    years = [y for (y,) in Conclusion.in_force(Conclusion.select(ConclusionNotice.year).distinct())
              .order_by(ConclusionNotice.year.desc()).tuples() if y]
     ctx.update(
         fields=list(Field.select().order_by(Field.position, Field.name)), years=years,
@@ -305,7 +282,7 @@ def detail_context(conclusion, progress_form=None, status_form=None, conflict=No
     user = g.user
     opinions, hidden = linked_opinions(conclusion)
     return {
-        "c": conclusion, "number_text": notice_number_text(conclusion.notice_number, conclusion.notice_doc_type),
+        "c": conclusion, "number_text": document_number(conclusion.notice_number, conclusion.notice_doc_type),
         "timeline": timeline(conclusion), "opinions": opinions, "hidden_opinions": hidden,
         "can_progress": may_add_progress(user, conclusion) and not conclusion.is_closed,
         "progress_floor": progress_floor(conclusion) if not conclusion.is_closed else conclusion.percent_done,

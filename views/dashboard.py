@@ -3,10 +3,10 @@ import peewee as pw
 from flask import Blueprint, g, render_template
 
 from models import OPEN_STATUSES, Conclusion, Dialogue, Opinion, Plan, Report, Unit, today
-from services.text import sort_key
+from services.text import document_number, sort_key
 from views.auth import login_required
 from views.conclusions import OPEN as CONCLUSION_OPEN
-from views.conclusions import follow_up_query, notice_number_text, visible_to, with_names
+from views.conclusions import with_names
 
 bp = Blueprint("dashboard", __name__)
 
@@ -68,10 +68,10 @@ def report_deadlines(on):
 def conclusion_work(user, on):
     """"Kết luận cần thực hiện": a unit's open conclusions (a specialist's own first), or, for the
     coordinator, leaders and chief, the open and overdue counts by unit. A fixed number of queries."""
-    active = visible_to(user, follow_up_query(Conclusion.select())).where(Conclusion.status.in_(CONCLUSION_OPEN))
+    active = Conclusion.visible_to(user, Conclusion.in_force()).where(Conclusion.status.in_(CONCLUSION_OPEN))
     if user.reads_everything:
         overdue = pw.Case(None, [(Conclusion.deadline < on, 1)], 0)
-        rows = (follow_up_query(Conclusion.select(Conclusion.responsible_unit, Unit.name,
+        rows = (Conclusion.in_force(Conclusion.select(Conclusion.responsible_unit, Unit.name,
                                                   pw.fn.COUNT(Conclusion.id), pw.fn.SUM(overdue)))
                 .join_from(Conclusion, Unit, pw.JOIN.LEFT_OUTER, on=(Conclusion.responsible_unit == Unit.id))
                 .where(Conclusion.status.in_(CONCLUSION_OPEN))
@@ -116,4 +116,4 @@ def index():
     plan, deadlines = report_deadlines(on)
     return render_template("staff/dashboard/index.html", mine=mine, overdue=overdue, counts=counts,
                            upcoming=upcoming, plan=plan, deadlines=deadlines, on=on,
-                           conclusions=conclusions, notice_number_text=notice_number_text)
+                           conclusions=conclusions, notice_number_text=document_number)

@@ -58,7 +58,7 @@ from models import (
     today,
 )
 from services import deadlines, documents
-from services.text import person_sort_key, sort_key
+from services.text import document_number, person_sort_key, sort_key
 from views.auth import roles_required
 from views.common import Page, invalid_status, page_arg, wants_fragment, year_arg
 
@@ -76,17 +76,6 @@ MAX_NUMBER = 9999
 
 # ---------------------------------------------------------------- access
 
-def visible_notices(user, query=None):
-    """Notices the user may list and open (see the module's docstring)."""
-    query = query if query is not None else ConclusionNotice.select()
-    if user.reads_everything:
-        return query
-    if user.is_content_staff and user.unit_id:
-        mine = Conclusion.select(Conclusion.notice).where(Conclusion.responsible_unit == user.unit_id)
-        return query.where(ConclusionNotice.status == "signed", ConclusionNotice.id.in_(mine))
-    return query.where(pw.SQL("1 = 0"))
-
-
 @bp.app_template_global()
 def openable_notice_ids(notices):
     """The ids of these notices the signed-in user may open (links elsewhere are shown only then): one query."""
@@ -95,13 +84,14 @@ def openable_notice_ids(notices):
         return set()
     if user.reads_everything:
         return set(ids)
-    query = visible_notices(user, ConclusionNotice.select(ConclusionNotice.id)).where(ConclusionNotice.id.in_(ids))
+    query = ConclusionNotice.visible_to(user, ConclusionNotice.select(ConclusionNotice.id)).where(
+        ConclusionNotice.id.in_(ids))
     return {row.id for row in query}
 
 
 def get_notice(notice_id):
     """The notice if the signed-in user may see it; 404 otherwise (never reveal that it exists)."""
-    notice = visible_notices(g.user).where(ConclusionNotice.id == notice_id).first()
+    notice = ConclusionNotice.visible_to(g.user).where(ConclusionNotice.id == notice_id).first()
     if notice is None:
         abort(404)
     return notice
@@ -132,7 +122,7 @@ def next_number(year, doc_type=DOC_TYPE):
 
 
 def number_text(number, doc_type=DOC_TYPE):
-    return "%02d/%s-VP" % (number, doc_type)
+    return document_number(number, doc_type)
 
 
 class SigningRefused(Exception):
@@ -493,7 +483,7 @@ def notice_years():
 def list_get():
     """Notices, newest first, filtered by status and year."""
     filters = list_filters()
-    query = visible_notices(g.user, ConclusionNotice.select(ConclusionNotice, Dialogue).join(Dialogue))
+    query = ConclusionNotice.visible_to(g.user, ConclusionNotice.select(ConclusionNotice, Dialogue).join(Dialogue))
     if filters["status"]:
         query = query.where(ConclusionNotice.status == filters["status"])
     if filters["year"]:
@@ -505,8 +495,7 @@ def list_get():
     query = query.select_extend(count.alias("conclusion_count")).order_by(
         pw.fn.COALESCE(ConclusionNotice.signed_at, ConclusionNotice.created_at).desc(), ConclusionNotice.id.desc())
     page = Page(query, page_arg(), current_app.config["PER_PAGE"])
-    replaced = {row.supersedes_id for row in ConclusionNotice.select(ConclusionNotice.supersedes)
-                .where(ConclusionNotice.status == "signed", ConclusionNotice.supersedes.is_null(False))}
+    replaced = {row[0] for row in ConclusionNotice.replaced_ids().tuples()}
     template = "staff/notices/_results.html" if wants_fragment() else "staff/notices/list.html"
     return render_template(template, page=page, filters=filters, years=notice_years(), replaced=replaced,
                            NOTICE_STATUSES=NOTICE_STATUSES)

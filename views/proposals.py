@@ -189,20 +189,9 @@ class ProposalDialogueForm(DialogueForm):
 
 # ---------------------------------------------------------------- helpers
 
-def visible(query=None):
-    """Proposals the signed-in user may list and open: all for readers of everything, else own unit's."""
-    query = query if query is not None else Proposal.select()
-    user = g.user
-    if user.reads_everything:
-        return query
-    if user.is_content_staff and user.unit_id:
-        return query.where(Proposal.content_unit == user.unit_id)
-    return query.where(pw.SQL("1 = 0"))
-
-
 def get_proposal(proposal_id):
     """The proposal if the user may see it; 404 otherwise (never reveal that it exists)."""
-    return visible().where(Proposal.id == proposal_id).first() or abort(404)
+    return Proposal.visible_to(g.user).where(Proposal.id == proposal_id).first() or abort(404)
 
 
 def may_appraise(user, proposal):
@@ -346,7 +335,7 @@ def list_get():
     """Proposals, newest received first, filtered by status, agency and year."""
     filters = list_filters()
     count = (Appraisal.select(pw.fn.COUNT(Appraisal.id)).where(Appraisal.proposal == Proposal.id))
-    query = (visible(Proposal.select(Proposal, Agency, Unit)).join(Agency)
+    query = (Proposal.visible_to(g.user, Proposal.select(Proposal, Agency, Unit)).join(Agency)
              .switch(Proposal).join(Unit, pw.JOIN.LEFT_OUTER)
              .select_extend(count.alias("appraisal_count")))
     if filters["status"]:
@@ -736,7 +725,7 @@ def proposal_of(dialogue):
     """The proposal a dialogue was made from, if the signed-in user may see it (dialogue detail page)."""
     if dialogue is None or not getattr(dialogue, "is_chairman", False) or g.get("user") is None:
         return None
-    return visible().where(Proposal.dialogue == dialogue.id).first()
+    return Proposal.visible_to(g.user).where(Proposal.dialogue == dialogue.id).first()
 
 
 @bp.context_processor

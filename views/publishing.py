@@ -125,18 +125,6 @@ def problems_of(text):
 # ---------------------------------------------------------------- the review list
 
 
-def _in_force():
-    correction = ConclusionNotice.alias()
-    replaced = correction.select(correction.supersedes).where(correction.status == "signed",
-                                                              correction.supersedes.is_null(False))
-    return (ConclusionNotice.status == "signed") & ConclusionNotice.id.not_in(replaced)
-
-
-def _published_ids():
-    """Ids the gate lets through in SQL (the summary is checked apart)."""
-    return {row[0] for row in publication._published_conclusions_query().select(Conclusion.id).tuples()}
-
-
 def state_of(summary, is_public, passes_gate):
     problems = problems_of(summary)
     if problems:
@@ -163,9 +151,9 @@ def _matches(state, wanted, is_public):
 def _review_rows(wanted):
     """Ids (newest notice first) matching the filter, and the count of each filter."""
     scan = (Conclusion.select(Conclusion.id, Conclusion.public_summary, Conclusion.is_public)
-            .join(ConclusionNotice).where(_in_force())
+            .join(ConclusionNotice).where(ConclusionNotice.is_in_force())
             .order_by(ConclusionNotice.signed_at.desc(nulls="LAST"), Conclusion.id).tuples())
-    gate = _published_ids()
+    gate = {row[0] for row in Conclusion.publishable().select(Conclusion.id).tuples()}
     counts = dict.fromkeys(STATES, 0)
     ids = []
     total = 0
@@ -200,7 +188,7 @@ def load_items(ids):
              .join(ConclusionNotice).join(Dialogue)
              .join_from(Conclusion, Unit, pw.JOIN.LEFT_OUTER, on=(Conclusion.responsible_unit == Unit.id))
              .where(Conclusion.id.in_(ids)))
-    gate = {row[0] for row in publication._published_conclusions_query()
+    gate = {row[0] for row in Conclusion.publishable()
             .where(Conclusion.id.in_(ids)).select(Conclusion.id).tuples()}
     found = {c.id: c for c in query}
     items = []
@@ -215,7 +203,7 @@ def load_items(ids):
 
 def decorate(conclusion, passes_gate=None):
     if passes_gate is None:
-        passes_gate = publication._published_conclusions_query().where(Conclusion.id == conclusion.id).exists()
+        passes_gate = Conclusion.publishable().where(Conclusion.id == conclusion.id).exists()
     conclusion.problems = problems_of(conclusion.public_summary)
     conclusion.state = state_of(conclusion.public_summary, conclusion.is_public, passes_gate)
     return conclusion
@@ -226,7 +214,7 @@ def get_conclusion(conclusion_id):
     found = (Conclusion.select(Conclusion, ConclusionNotice, Dialogue, Unit)
              .join(ConclusionNotice).join(Dialogue)
              .join_from(Conclusion, Unit, pw.JOIN.LEFT_OUTER, on=(Conclusion.responsible_unit == Unit.id))
-             .where(Conclusion.id == conclusion_id, _in_force()).first())
+             .where(Conclusion.id == conclusion_id, ConclusionNotice.is_in_force()).first())
     if found is None:
         abort(404)
     return decorate(found)

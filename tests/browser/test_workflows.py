@@ -40,13 +40,8 @@ def user(username):
 
 def unit_conclusion(username, status):
     """A conclusion of the user's unit, in a signed notice still in force, with this status."""
-    correction = models.ConclusionNotice.alias()
-    replaced = correction.select(correction.supersedes).where(correction.status == "signed",
-                                                              correction.supersedes.is_null(False))
-    conclusion = (models.Conclusion.select()
-                  .join(models.ConclusionNotice, on=(models.Conclusion.notice == models.ConclusionNotice.id))
-                  .where(models.ConclusionNotice.status == "signed", models.ConclusionNotice.id.not_in(replaced),
-                         models.Conclusion.responsible_unit == user(username).unit_id,
+    conclusion = (models.Conclusion.in_force()
+                  .where(models.Conclusion.responsible_unit == user(username).unit_id,
                          models.Conclusion.status == status)
                   .order_by(models.Conclusion.id).first())
     assert conclusion is not None, "the demo data has no %s conclusion for %s's unit" % (status, username)
