@@ -1,11 +1,13 @@
-"""Helpers shared by the staff views: fragment or page, pagination, Markdown, forms."""
+"""Helpers shared by the views: the edit-with-conflict shape, load-or-404, fragment or page, pagination."""
 import math
 from urllib.parse import urlencode
 
-from flask import request
+import peewee as pw
+from flask import abort, flash, redirect, request
 from htmx_flask import request as htmx_request
 
 from forms import parse_id
+from models import ConflictError
 
 
 def wants_fragment():
@@ -146,3 +148,51 @@ def form_version(form):
 def invalid_status():
     """422 for a plain form post; htmx swaps only 2xx answers, so it gets 200."""
     return 200 if wants_fragment() else 422
+
+
+def get_or_404(query):
+    """The query's first row, or 404 (for a record the user may not see too: never reveal it exists)."""
+    row = query.first()
+    if row is None:
+        abort(404)
+    return row
+
+
+class Refused(Exception):
+    """A save refused for a reason to print beside the fields: `errors` is {field name: message}."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def edit_with_conflict(form, render, save, done, refused=None):
+    """The one shape of every edit form's POST (like the peewee blog's `_create_or_edit`).
+
+    Validate `form`; on errors, `render(form, errors=…)` with 422 (200 for htmx, which swaps only
+    2xx). Else `save(form)` the record: a `ConflictError` (someone saved it since it was opened)
+    renders `render(form, current=<their version>)` with 409, the form now carrying their version
+    so that saving again overwrites knowingly; `Refused` or an `IntegrityError` (answered by
+    `refused`, {field: message}) renders the errors. Otherwise `done(saved)` gives the message and
+    the URL of the 303 that follows, or a whole response of its own.
+    """
+    if not form.validate():
+        return render(form, errors=form.first_errors()), invalid_status()
+    try:
+        saved = save(form)
+    except ConflictError as error:
+        if hasattr(form, "version"):
+            form.version.data = error.current.version
+        return render(form, current=error.current), 409
+    except Refused as error:
+        return render(form, errors=error.errors), invalid_status()
+    except pw.IntegrityError:
+        if refused is None:
+            raise
+        return render(form, errors=refused), invalid_status()
+    outcome = done(saved)
+    if not isinstance(outcome, tuple):
+        return outcome
+    message, url = outcome
+    flash(message, "success")
+    return redirect(url, code=303)

@@ -1,17 +1,17 @@
 """The holiday calendar behind working-day deadlines: days off and make-up working days (admin only)."""
 import datetime as dt
+import functools
 
-import peewee as pw
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 import models
 from forms import REQUIRED, BaseForm, choices, parse_day, strip
-from models import AuditLog, ConflictError, Holiday, audit, db, save_versioned
+from models import AuditLog, Holiday, audit, db, save_versioned
 from services import deadlines
 from views.auth import roles_required
-from views.common import form_version, invalid_status, wants_fragment
+from views.common import edit_with_conflict, form_version, get_or_404, wants_fragment
 
 bp = Blueprint("holidays", __name__, url_prefix="/quan-tri/ngay-nghi")
 
@@ -70,7 +70,8 @@ def _conflict_fields(holiday):
             ("Loại", models.HOLIDAY_KINDS.get(holiday.kind, holiday.kind))]
 
 
-def _form_page(form, holiday=None, errors=None, conflict=None):
+def _form_page(form, holiday=None, errors=None, current=None):
+    conflict = current
     if conflict is not None:
         conflict.updated_by_name = AuditLog.last_editor_name(conflict)
     return render_template("staff/holidays/form.html", form=form, holiday=holiday, errors=errors or {},
@@ -79,7 +80,7 @@ def _form_page(form, holiday=None, errors=None, conflict=None):
 
 
 def _holiday_or_404(holiday_id):
-    return Holiday.get_or_none(Holiday.id == holiday_id) or abort(404)
+    return get_or_404(Holiday.select().where(Holiday.id == holiday_id))
 
 
 def _table_context(year, message=None, error=None):
@@ -114,21 +115,16 @@ def new_get():
 @roles_required("admin")
 def new_post():
     """Add a day off or a make-up working day."""
-    form = HolidayForm()
-    if not form.validate():
-        return _form_page(form, errors=form.first_errors()), invalid_status()
-    values = form.values()
-    try:
+    def save(form):
+        values = form.values()
         with db.atomic():
             holiday = Holiday.create(**values)
             audit(g.user, "create", holiday, {k: (None, v) for k, v in values.items()},
                   summary="Thêm %s %s: %s" % (models.HOLIDAY_KINDS[holiday.kind].lower(),
                                              holiday.day.strftime("%d/%m/%Y"), holiday.name))
-    except pw.IntegrityError:
-        return _form_page(form, errors={"day": DAY_TAKEN}), invalid_status()
-    deadlines.forget_calendar()
-    flash("Đã thêm ngày %s: %s." % (holiday.day.strftime("%d/%m/%Y"), holiday.name), "success")
-    return redirect(url_for("holidays.list_get", nam=holiday.day.year), code=303)
+        return holiday
+
+    return edit_with_conflict(HolidayForm(), _form_page, save, _saved("Đã thêm"), refused={"day": DAY_TAKEN})
 
 
 @bp.get("/<int:holiday_id>/sua")
@@ -144,20 +140,22 @@ def edit_get(holiday_id):
 def edit_post(holiday_id):
     """Save the day unless someone saved it since it was opened (409 shows their version)."""
     holiday = _holiday_or_404(holiday_id)
-    form = HolidayForm(holiday=holiday)
-    if not form.validate():
-        return _form_page(form, holiday, errors=form.first_errors()), invalid_status()
-    try:
-        saved = save_versioned(holiday, form_version(form), g.user, form.values(),
-                               summary="Sửa ngày %s: %s" % (holiday.day.strftime("%d/%m/%Y"), holiday.name))
-    except ConflictError as error:
-        form.version.data = error.current.version  # saving again now is a deliberate overwrite
-        return _form_page(form, holiday, conflict=error.current), 409
-    except pw.IntegrityError:
-        return _form_page(form, holiday, errors={"day": DAY_TAKEN}), invalid_status()
-    deadlines.forget_calendar()
-    flash("Đã lưu ngày %s: %s." % (saved.day.strftime("%d/%m/%Y"), saved.name), "success")
-    return redirect(url_for("holidays.list_get", nam=saved.day.year), code=303)
+
+    def save(form):
+        return save_versioned(holiday, form_version(form), g.user, form.values(),
+                              summary="Sửa ngày %s: %s" % (holiday.day.strftime("%d/%m/%Y"), holiday.name))
+
+    return edit_with_conflict(HolidayForm(holiday=holiday), functools.partial(_form_page, holiday=holiday), save,
+                              _saved("Đã lưu"), refused={"day": DAY_TAKEN})
+
+
+def _saved(verb):
+    """After a day is saved: the calendar cache goes, and the list of its year follows."""
+    def done(holiday):
+        deadlines.forget_calendar()
+        return ("%s ngày %s: %s." % (verb, holiday.day.strftime("%d/%m/%Y"), holiday.name),
+                url_for("holidays.list_get", nam=holiday.day.year))
+    return done
 
 
 @bp.post("/<int:holiday_id>/xoa")

@@ -1,4 +1,4 @@
-"""Input validation: form classes whose errors are shown beside each field, in Vietnamese.
+"""Form validation shared by every area: form classes whose errors are shown beside each field, in Vietnamese.
 
 CSRF is checked for every POST by CSRFProtect in app.py, so these forms do not repeat it.
 """
