@@ -4,12 +4,13 @@
 import peewee as pw
 from peewee_migrate import Migrator
 
+from migrations.search_index import install_search_index
+
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     migrator.add_index("opinion", "status", "deadline")
     migrator.add_index("opinion", "assigned_unit", "status", "deadline")
     if isinstance(database, pw.SqliteDatabase) and not fake:
-        from models import install_search_index
         migrator.run(install_search_index, database)
 
 

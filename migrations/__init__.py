@@ -8,6 +8,8 @@ from pathlib import Path
 from peewee import DatabaseProxy, SqliteDatabase
 from peewee_migrate import Router
 
+from migrations.search_index import install_search_index
+
 MIGRATE_DIR = Path(__file__).resolve().parent
 
 
@@ -27,9 +29,8 @@ def run_migrations(database):
         r.run()
     if "opinion" in database.get_tables():
         # The search index is derived data: put it back if a database lacks it.
-        import models
-        if models.uses_search_index(database) and "opinion_fts" not in database.get_tables():
-            models.install_search_index(database)
+        if isinstance(database, SqliteDatabase) and "opinion_fts" not in database.get_tables():
+            install_search_index(database)
     return pending
 
 
