@@ -15,12 +15,15 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
+import flask
 import pytest
+from flask import url_for
 from flask_frozen import Freezer
 
 import build
 import models
 import publication
+import views.public
 from services.text import fold
 from sitebuild import links, state
 from sitebuild import workers as processes
@@ -35,7 +38,6 @@ DATA_FILES = ("ket-luan.csv", "ket-luan.json", "lich-doi-thoai.csv", "lich-doi-t
 @pytest.fixture
 def public():
     """The module build.py freezes."""
-    import views.public
     return views.public
 
 
@@ -105,7 +107,6 @@ PAGE_PATTERNS = [re.compile(p) for p in (
 
 def static_files(public, database_url):
     """Site paths of the public blueprint's static files: the only assets the build may hold."""
-    from flask import url_for
     application = public.create_public_app({"DATABASE_URL": database_url})
     blueprint = application.blueprints["public"]
     root = Path(blueprint.static_folder)
@@ -450,7 +451,6 @@ def test_a_rebuild_rewrites_only_the_pages_that_changed(make_site):
 @pytest.fixture
 def rendered():
     """The paths the public app renders while the fixture lives (Frozen-Flask's requests)."""
-    import flask
     paths = []
 
     def record(sender, **extra):

@@ -1,6 +1,7 @@
 """Công khai: the review screen, the personal-data refusal, take-down and republish, builds started from the app."""
 import datetime as dt
 import json
+import threading
 import time
 
 import pytest
@@ -332,7 +333,6 @@ def test_the_child_reports_a_bad_target_before_building(tmp_path, capsys):
 
 
 def test_starting_is_one_at_a_time_even_when_requests_race(app, db, monkeypatch):
-    import threading
     launched = []
     monkeypatch.setattr(publish_runs, "launch", lambda app, run_id: launched.append(run_id))
     # a pause inside the transaction, before the check, widens the window a race needs
