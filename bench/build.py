@@ -11,6 +11,7 @@ freeze step of a one-change rebuild under 5 seconds.
 """
 import argparse
 import datetime as dt
+import multiprocessing
 import random
 import shutil
 import sys
@@ -24,8 +25,12 @@ from flask_frozen import patch_url_for  # noqa: E402
 
 import build  # noqa: E402
 import models  # noqa: E402
+import publication  # noqa: E402
 from migrations import run_migrations  # noqa: E402
 from services.text import parse_front_matter  # noqa: E402
+from sitebuild.freezer import make_freezer, register_generators, site_items  # noqa: E402
+from sitebuild.progress import Progress  # noqa: E402
+from views.public import create_public_app  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 BASE_URL = "https://dichvucong.example.gov.vn/dan-biet/"
@@ -116,17 +121,15 @@ def fill(dialogues, conclusions, seed=11):
 
 def capture_pages(database_url):
     """(url, template name, context) of every HTML page, as the public app renders them."""
-    import publication
-    from views.public import create_public_app
     app = create_public_app({"DATABASE_URL": database_url, "PUBLIC_BASE_URL": BASE_URL})
-    freezer = build.make_freezer(app, OUT / "unused", BASE_URL)
+    freezer = make_freezer(app, OUT / "unused", BASE_URL)
     pages, current = [], {}
 
     def record(sender, template, context, **extra):
         pages.append((current["url"], template.name, dict(context)))
 
     with publication.build_cache():
-        build.register_generators(freezer, build.site_items(app), allow_skip=False)
+        register_generators(freezer, site_items(app), allow_skip=False)
         with app.test_request_context():
             urls = sorted(set(freezer.all_urls()))
         client = app.test_client()
@@ -159,7 +162,7 @@ def render_with_jinja(app, pages, destination):
 
 def _build(site, url, pipe):
     try:
-        pipe.send(build.build(site, base_url=BASE_URL, database_url=url, progress=build.Progress()))
+        pipe.send(build.build(site, base_url=BASE_URL, database_url=url, progress=Progress()))
     except BaseException as error:  # noqa: B036 (raised again by the parent)
         pipe.send(error)
     finally:
@@ -169,7 +172,6 @@ def _build(site, url, pipe):
 def in_own_process(site, url):
     """build.build() in a fresh process, as `python build.py` and the app's publish job run it
     (a build run after another in the same process would also pay for collecting its garbage)."""
-    import multiprocessing
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_build, args=(site, url, sender))

@@ -1,6 +1,6 @@
 """Send a built site ("Dân biết", site/) to the province web host: only what changed.
 
-    .venv/bin/python publish.py site TARGET [--dry-run]
+    .venv/bin/python -m sitebuild.publish site TARGET [--dry-run]
 
 TARGET is a folder (a mounted share) or ftp://user@host[:port]/path or ftps://user@host[:port]/path;
 the FTP password comes from the environment variable PUBLISH_PASSWORD, never from the command line
@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from sitebuild.progress import ProgressLine, size
+
 MANIFEST = ".dan-biet-manifest.json"
 TEMP_SUFFIX = ".dan-biet-tmp"
 PASSWORD_VARIABLE = "PUBLISH_PASSWORD"
@@ -62,36 +64,19 @@ class Summary:
             return ("Chạy thử (không gửi gì): %d tệp mới, %d tệp thay đổi, %d tệp bị xóa, %d tệp giữ nguyên → %s"
                     % (self.count("+"), self.count("~"), self.count("-"), self.unchanged, self.target))
         return ("Đã đăng: %d tệp mới, %d tệp thay đổi (%s), %d tệp đã xóa, %d tệp giữ nguyên · %.1f giây → %s"
-                % (self.count("+"), self.count("~"), _size(self.bytes), self.removed, self.unchanged, self.seconds,
+                % (self.count("+"), self.count("~"), size(self.bytes), self.removed, self.unchanged, self.seconds,
                    self.target))
 
 
-def _size(count):
-    if count >= 1024 * 1024:
-        return "%.1f MB" % (count / 1024 / 1024)
-    return "%.1f KB" % (count / 1024)
-
-
-class Progress:
+class Progress(ProgressLine):
     """A progress line on stderr: files done/total and bytes; rewritten in place on a terminal."""
 
     def __init__(self, stream=None, every=2.0):
-        self.stream, self.every = stream or sys.stderr, every
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.last = 0.0
+        super().__init__(stream, every)
 
     def __call__(self, done, total, path, sent_bytes, total_bytes):
-        now = time.monotonic()
-        final = done == total
-        if not final and now - self.last < (0.1 if self.tty else self.every):
-            return
-        self.last = now
-        text = "Đang gửi tệp %d/%d · %s/%s %s" % (done, total, _size(sent_bytes), _size(total_bytes), path)
-        if self.tty:
-            self.stream.write("\r\033[K" + text[:150] + ("\n" if final else ""))
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
+        self.show(done, total, "Đang gửi tệp %d/%d · %s/%s %s" % (done, total, size(sent_bytes), size(total_bytes),
+                                                                 path))
 
 
 # ---------------------------------------------------------------- the local build and the plan

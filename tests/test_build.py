@@ -15,12 +15,18 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
+import flask
 import pytest
+from flask import url_for
+from flask_frozen import Freezer
 
 import build
 import models
 import publication
+import views.public
 from services.text import fold
+from sitebuild import links, state
+from sitebuild import workers as processes
 
 BASE_URL = "https://dichvucong.example.gov.vn/dan-biet/"
 STAFF_SEGMENTS = {"dang-nhap", "dang-xuat", "y-kien", "quan-tri", "xem-truoc", "doi-thoai", "nhat-ky"}
@@ -32,7 +38,6 @@ DATA_FILES = ("ket-luan.csv", "ket-luan.json", "lich-doi-thoai.csv", "lich-doi-t
 @pytest.fixture
 def public():
     """The module build.py freezes."""
-    import views.public
     return views.public
 
 
@@ -102,7 +107,6 @@ PAGE_PATTERNS = [re.compile(p) for p in (
 
 def static_files(public, database_url):
     """Site paths of the public blueprint's static files: the only assets the build may hold."""
-    from flask import url_for
     application = public.create_public_app({"DATABASE_URL": database_url})
     blueprint = application.blueprints["public"]
     root = Path(blueprint.static_folder)
@@ -151,7 +155,7 @@ def test_build_holds_the_public_pages_and_nothing_else(app, public, make_site):
 
 def test_every_link_resolves_from_a_sub_folder(make_site):
     site = make_site()
-    assert build.check_links(site, BASE_URL) == []
+    assert links.check_links(site, BASE_URL) == []
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
     locs = re.findall(r"<loc>([^<]+)</loc>", sitemap)
     assert len(locs) > 10 and all(loc.startswith(BASE_URL) for loc in locs)
@@ -174,7 +178,7 @@ def test_served_from_a_sub_folder_every_link_of_sample_pages_answers(make_site, 
         for page in ("", "ket-luan/", conclusion, dialogue.removesuffix("index.html"), "du-lieu/"):
             body = fetch(root + page)
             assert '<html lang="vi"' in body
-            for link in set(build._html_links(body)):
+            for link in set(links.html_links(body)):
                 if link.startswith("#") or link.startswith(("mailto:", "tel:")):
                     continue
                 target = urljoin(root + page, link)
@@ -213,7 +217,7 @@ def test_the_link_check_finds_broken_links(tmp_path):
     (site / "404.html").write_text('<a href="%s">ok</a><a href="index.html">relative</a>' % BASE_URL)
     (site / "sitemap.xml").write_text("<loc>%sket-luan/1/</loc><loc>%sket-luan/9/</loc>"
                                       "<loc>https://dichvucong.example.gov.vn/khac/</loc>" % (BASE_URL, BASE_URL))
-    problems = build.check_links(site, BASE_URL)
+    problems = links.check_links(site, BASE_URL)
     assert sorted(p.split(": ", 1)[0] for p in problems) == sorted([
         "index.html → ket-luan/2/index.html", "index.html → /static/site.css", "ket-luan/index.html → ../../x.html",
         "404.html → index.html", "sitemap.xml → %sket-luan/9/" % BASE_URL,
@@ -234,7 +238,7 @@ def test_an_interrupted_build_leaves_the_previous_site_whole(app, public, make_s
     before, before_times = files_of(site), times_of(site)
     with models.db.connection_context():
         models.Conclusion.update(public_summary="Nội dung mới sẽ không được xuất").execute()
-    original, calls = build.Freezer._build_one, []
+    original, calls = Freezer._build_one, []
 
     def failing(self, url, last_modified=None):
         calls.append(url)
@@ -242,14 +246,14 @@ def test_an_interrupted_build_leaves_the_previous_site_whole(app, public, make_s
             raise KeyboardInterrupt
         return original(self, url, last_modified)
 
-    monkeypatch.setattr(build.Freezer, "_build_one", failing)
+    monkeypatch.setattr(Freezer, "_build_one", failing)
     with pytest.raises(KeyboardInterrupt):
         make_site()
     assert files_of(site) == before and times_of(site) == before_times
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site")) == [
         "site", "site.carried", "site.lock", "site.state.json"]
     # A build that fails also keeps it, and says why: a page that cannot be written …
-    monkeypatch.setattr(build.Freezer, "_build_one", original)
+    monkeypatch.setattr(Freezer, "_build_one", original)
     generators = public.url_generators
     monkeypatch.setattr(public, "url_generators",
                         lambda **kw: [*generators(**kw), ("public.conclusion_page", {"conclusion_id": 999999})])
@@ -258,7 +262,7 @@ def test_an_interrupted_build_leaves_the_previous_site_whole(app, public, make_s
     assert files_of(site) == before
     # … or a broken link.
     monkeypatch.setattr(public, "url_generators", generators)
-    monkeypatch.setattr(build, "check_links", lambda root, base_url, only=None: ["index.html → x.html: hỏng"])
+    monkeypatch.setattr(links, "check_links", lambda root, base_url, only=None: ["index.html → x.html: hỏng"])
     with pytest.raises(build.BuildError, match="liên kết hỏng"):
         make_site()
     assert files_of(site) == before and times_of(site) == before_times
@@ -275,14 +279,14 @@ def test_two_worker_processes_build_the_same_site_as_one(make_site, tmp_path, mo
     make_site("two", workers=2)
     assert files_of(site) == one
     # An error in a worker stops the build there; the previous site stays whole.
-    original, before = build.Freezer._build_one, times_of(site)
+    original, before = Freezer._build_one, times_of(site)
 
     def failing(self, url, last_modified=None):
         if url.startswith("/ket-luan/"):
             raise KeyboardInterrupt
         return original(self, url, last_modified)
 
-    monkeypatch.setattr(build.Freezer, "_build_one", failing)
+    monkeypatch.setattr(Freezer, "_build_one", failing)
     with models.db.connection_context():
         models.Conclusion.update(public_summary="Nội dung mới sẽ không được xuất").execute()
     with pytest.raises(KeyboardInterrupt):
@@ -297,14 +301,14 @@ def test_page_signatures_worked_out_in_two_processes_equal_one(make_site, tmp_pa
     make_site("one", workers=1)
     serial = json.loads((tmp_path / "one.state.json").read_text())["pages"]
     forks = []
-    original = build._forked_map
+    original = processes.forked_map
 
     def counted(function, pages):
         forks.append(len(pages))
         return original(function, pages)
 
-    monkeypatch.setattr(build, "FORK_SIGNATURES_FROM", 2)
-    monkeypatch.setattr(build, "_forked_map", counted)
+    monkeypatch.setattr(processes, "FORK_SIGNATURES_FROM", 2)
+    monkeypatch.setattr(processes, "forked_map", counted)
     site = make_site("two")
     assert forks and forks[0] >= 2  # the forked path ran
     assert json.loads((tmp_path / "two.state.json").read_text())["pages"] == serial
@@ -394,7 +398,7 @@ def test_carried_rows_are_used_only_from_the_same_code_and_day(make_site, tmp_pa
 def test_the_signature_process_may_not_touch_the_database(app, public, monkeypatch):
     """A page signature that would query the database in the forked process fails the build
     instead of sharing the parent's SQLite connection."""
-    monkeypatch.setattr(build, "FORK_SIGNATURES_FROM", 2)
+    monkeypatch.setattr(processes, "FORK_SIGNATURES_FROM", 2)
 
     def queries(endpoint, values):
         return str(models.Conclusion.select().count())
@@ -402,8 +406,8 @@ def test_the_signature_process_may_not_touch_the_database(app, public, monkeypat
     with models.db.connection_context():
         pages = [("public.conclusion_page", {"conclusion_id": n}) for n in range(6)]
         with pytest.raises(build.BuildError, match="initialized|Proxy"):
-            build._forked_map(queries, pages)
-        assert build._forked_map(lambda endpoint, values: values["conclusion_id"], pages) == list(range(6))
+            processes.forked_map(queries, pages)
+        assert processes.forked_map(lambda endpoint, values: values["conclusion_id"], pages) == list(range(6))
 
 
 def test_a_build_killed_between_the_two_renames_is_recovered(make_site, tmp_path):
@@ -411,7 +415,7 @@ def test_a_build_killed_between_the_two_renames_is_recovered(make_site, tmp_path
     before = files_of(site)
     site.rename(tmp_path / "site.old")  # as if killed after moving the old site aside
     (tmp_path / "site.tmp-dead").mkdir()
-    build._tidy(site)
+    state.tidy(site)
     assert files_of(site) == before
     assert not (tmp_path / "site.old").exists() and not (tmp_path / "site.tmp-dead").exists()
 
@@ -447,7 +451,6 @@ def test_a_rebuild_rewrites_only_the_pages_that_changed(make_site):
 @pytest.fixture
 def rendered():
     """The paths the public app renders while the fixture lives (Frozen-Flask's requests)."""
-    import flask
     paths = []
 
     def record(sender, **extra):
@@ -522,13 +525,13 @@ def test_a_rebuild_after_a_change_equals_a_fresh_build(make_site, change):
 
 def test_a_rebuild_checks_the_links_of_what_changed_and_everything_when_a_file_went(make_site, monkeypatch):
     site = make_site()
-    checked, check = [], build.check_links
+    checked, check = [], links.check_links
 
     def spy(root, base_url, only=None):
         checked.append(None if only is None else sorted(only))
         return check(root, base_url, only=only)
 
-    monkeypatch.setattr(build, "check_links", spy)
+    monkeypatch.setattr(links, "check_links", spy)
     changed = published_conclusions()[0]
     with models.db.connection_context():
         models.Conclusion.update(public_summary="Tóm tắt mới").where(models.Conclusion.id == changed.id).execute()
@@ -586,17 +589,17 @@ def test_a_change_saved_while_a_page_was_being_frozen_reaches_the_next_build(mak
     monkeypatch.setattr(public, "url_generators", dated)
     site = make_site()
     save("Bản sửa thứ nhất")
-    original = build.Freezer._build_one
+    original = Freezer._build_one
 
     def saving_midway(self, url, last_modified=None):
         if url == "/index.html" or url == "/":  # the data are read; the page is not written yet
             save("Bản sửa thứ hai, lưu trong lúc xuất")
         return original(self, url, last_modified)
 
-    monkeypatch.setattr(build.Freezer, "_build_one", saving_midway)
+    monkeypatch.setattr(Freezer, "_build_one", saving_midway)
     make_site()
     assert "Bản sửa thứ nhất" in (site / page).read_text(encoding="utf-8")
-    monkeypatch.setattr(build.Freezer, "_build_one", original)
+    monkeypatch.setattr(Freezer, "_build_one", original)
     make_site()
     assert "Bản sửa thứ hai" in (site / page).read_text(encoding="utf-8")
 

@@ -1,4 +1,5 @@
 """Publishing a built site to the web host: a real FTP server on 127.0.0.1 (pyftpdlib), and a folder."""
+import datetime as dt
 import io
 import ipaddress
 import json
@@ -9,13 +10,17 @@ import threading
 import warnings
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from sitebuild import publish
 
 with warnings.catch_warnings():  # pyftpdlib 2.2 still imports asyncore/asynchat (deprecated in Python 3.11)
     warnings.simplefilter("ignore", DeprecationWarning)
     from pyftpdlib.authorizers import DummyAuthorizer
-    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.handlers import FTPHandler, TLS_FTPHandler
     from pyftpdlib.servers import FTPServer
 
 USER, PASSWORD = "webhost", "mat-khau-thu-7Q"
@@ -276,13 +281,6 @@ def test_main_publishes_and_prints_a_summary(site, ftp_server, password_env, cap
 
 def _self_signed_certificate(folder):
     """A certificate for 127.0.0.1 and its key, as PEM files; the certificate is its own authority."""
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
@@ -301,8 +299,6 @@ def _self_signed_certificate(folder):
 
 
 def test_ftps_publishes_over_tls_and_refuses_an_untrusted_certificate(site, tmp_path, password_env, monkeypatch):
-    from pyftpdlib.handlers import TLS_FTPHandler
-
     certfile, keyfile = _self_signed_certificate(tmp_path)
     home = tmp_path / "ftps-home"
     home.mkdir()

@@ -1,15 +1,17 @@
 """Công khai: the review screen, the personal-data refusal, take-down and republish, builds started from the app."""
 import datetime as dt
 import json
+import threading
 import time
 
 import pytest
 from bs4 import BeautifulSoup
 
+import build
 import models
 import publication
+from services import publish_runs
 from tests.conftest import user
-from views import publishing
 
 BASE_URL = "https://dichvucong.example.gov.vn/dan-biet/"
 PERSONAL = ("Ông Trần Văn Bình, điện thoại 0912 345 678, CCCD 001203004567, "
@@ -60,7 +62,7 @@ def wait_for(run_id, timeout=180):
         time.sleep(0.2)
     else:
         pytest.fail("run %d did not finish in %d s (last progress: %s)" % (run_id, timeout, run.progress))
-    for thread in publishing.running_threads():
+    for thread in publish_runs.running_threads():
         thread.join(timeout=30)
     return models.PublishRun.get_by_id(run_id)
 
@@ -70,7 +72,7 @@ def site(app, tmp_path):
     """SITE_DIR and PUBLIC_BASE_URL of the test app point at a fresh folder (undone by the app fixture)."""
     app.config.update(SITE_DIR=str(tmp_path / "site"), PUBLIC_BASE_URL=BASE_URL, PUBLISH_TARGET="")
     yield tmp_path / "site"
-    for thread in publishing.running_threads():  # never leave a build reading the test database
+    for thread in publish_runs.running_threads():  # never leave a build reading the test database
         thread.join(timeout=180)
 
 
@@ -263,7 +265,7 @@ def test_republish_is_checked_again_and_queues_behind_a_running_build(login, db,
     queued = runs()[-1]
     assert queued.id != running.id and queued.status == "queued"  # waits: one build at a time
     assert "sẽ chạy ngay sau lần #%d" % running.id in item(response, c).get_text()
-    assert not publishing.running_threads()
+    assert not publish_runs.running_threads()
     assert models.AuditLog.select().where(models.AuditLog.object_id == c.id,
                                           models.AuditLog.action == "republish").exists()
 
@@ -278,7 +280,7 @@ def test_a_second_start_while_one_runs_is_refused(login, db, site):
     assert response.status_code == 409
     assert "Đang có một lần xuất bản khác (#%d" % running.id in soup(response).select_one(".flash.error").get_text()
     assert [r.id for r in runs()] == [running.id]
-    assert not publishing.running_threads()
+    assert not publish_runs.running_threads()
 
 
 def test_the_progress_fragment_polls_while_running_and_stops_when_finished(login, db):
@@ -321,9 +323,9 @@ def test_a_failing_publish_target_is_recorded_and_a_dead_run_does_not_block(app,
 
 
 def test_the_child_reports_a_bad_target_before_building(tmp_path, capsys):
-    code = publishing.child_main({"destination": str(tmp_path / "site"), "base_url": BASE_URL,
-                                  "database_url": "sqlite:///%s" % (tmp_path / "none.db"),
-                                  "target": "sftp://host/x"})
+    code = build.main(["--destination", str(tmp_path / "site"), "--base-url", BASE_URL,
+                       "--database-url", "sqlite:///%s" % (tmp_path / "none.db"), "--publish", "sftp://host/x",
+                       "--json"])
     assert code == 1
     messages = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert "Chỉ đăng được vào một thư mục hoặc máy chủ ftp://" in messages[-1]["error"]
@@ -331,11 +333,10 @@ def test_the_child_reports_a_bad_target_before_building(tmp_path, capsys):
 
 
 def test_starting_is_one_at_a_time_even_when_requests_race(app, db, monkeypatch):
-    import threading
     launched = []
-    monkeypatch.setattr(publishing, "_launch", lambda app, run_id: launched.append(run_id))
+    monkeypatch.setattr(publish_runs, "launch", lambda app, run_id: launched.append(run_id))
     # a pause inside the transaction, before the check, widens the window a race needs
-    monkeypatch.setattr(publishing, "expire_stale_runs", lambda: time.sleep(0.1))
+    monkeypatch.setattr(publish_runs, "expire_stale_runs", lambda: time.sleep(0.1))
     coordinator = user("coordinator")
     barrier = threading.Barrier(4)
     outcomes, errors = [], []
@@ -345,7 +346,7 @@ def test_starting_is_one_at_a_time_even_when_requests_race(app, db, monkeypatch)
             models.db.connect(reuse_if_open=True)
             try:
                 barrier.wait()
-                run, active = publishing.start_run(coordinator, False, "Thử chạy song song")
+                run, active = publish_runs.start_run(app, coordinator, False, "Thử chạy song song")
                 outcomes.append((run.id if run else None, active.id if active else None))
             except Exception as error:  # a race would surface here (e.g. database locked)
                 errors.append(error)
@@ -365,7 +366,7 @@ def test_starting_is_one_at_a_time_even_when_requests_race(app, db, monkeypatch)
 
 def test_public_dialogues_show_their_problems_and_can_be_taken_down(login, db, monkeypatch):
     launched = []
-    monkeypatch.setattr(publishing, "_launch", lambda app, run_id: launched.append(run_id))
+    monkeypatch.setattr(publish_runs, "launch", lambda app, run_id: launched.append(run_id))
     dialogue = (models.Dialogue.select().where(models.Dialogue.is_public == True,  # noqa: E712
                                                models.Dialogue.status.in_(publication.PUBLIC_DIALOGUE_STATUSES))
                 .order_by(models.Dialogue.starts_at.desc()).first())

@@ -1,0 +1,154 @@
+"""The link check of a build: every internal link of its pages, style sheets and data files must resolve."""
+import csv
+import html
+import io
+import json
+import os
+import posixpath
+import re
+from urllib.parse import unquote, urlsplit
+
+from sitebuild import SEARCH_INDEX
+
+_ATTR = re.compile(r"""\s(href|src|action|srcset|poster)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)""")
+_ABSOLUTE = re.compile(r"""https?://[^\s<>"'\\]+""")
+_SKIPPED_SCHEMES = ("mailto:", "tel:", "data:", "javascript:", "sms:", "geo:")
+
+
+def html_links(text):
+    """The URLs of href, src, action, srcset and poster attributes (quoted, as our templates write them).
+
+    Matched over the whole text: in element content, Jinja escapes the quotes these need.
+    """
+    for match in _ATTR.finditer(text):
+        value = html.unescape(match.group(2) if match.group(2) is not None else match.group(3)).strip()
+        if match.group(1).lower() == "srcset":
+            yield from (candidate.split()[0] for candidate in value.split(",") if candidate.strip())
+        else:
+            yield value
+
+
+def _join(folder, url):
+    """`url` (a path, maybe with ../) resolved against the URL path `folder` (ending in /)."""
+    path = url if url.startswith("/") else folder + url
+    trailing = path.endswith("/") or path.endswith("/.") or path.endswith("/..")
+    path = posixpath.normpath(path)
+    if path.startswith("//"):
+        path = path[1:]
+    return path + "/" if trailing and path != "/" else path
+
+
+def check_links(root, base_url=None, prefix="/dan-biet/", only=None):
+    """Every internal link of the build in `root` that does not resolve; [] when all do.
+
+    The site is taken as served from the sub-folder `prefix`: a relative link resolves against
+    its file's own location, a link to a folder to its index.html, and a root-relative link that
+    leaves the sub-folder is broken. Absolute URLs to the base URL's host (sitemap, feed,
+    calendar, 404.html, open data) must start with the base URL and resolve the same way.
+    404.html is served at any depth, so its links must all be absolute. `only` limits the
+    check to the links in those files (paths relative to root).
+    """
+    root = str(root)
+    base = urlsplit(base_url) if base_url else None
+    problems = []
+    found = {}  # site path -> whether a file serves it
+
+    def exists(path):
+        if path not in found:
+            target = os.path.join(root, unquote(path))
+            if path == "" or path.endswith("/") or os.path.isdir(target):
+                target = os.path.join(target, "index.html")
+            found[path] = os.path.isfile(target)
+        return found[path]
+
+    def why_broken(folder, url, absolute_only):
+        """None when `url`, found in a file of the site folder `folder`, resolves; else the reason."""
+        if not url or url.startswith("#") or url.lower().startswith(_SKIPPED_SCHEMES):
+            return None
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https"):
+            if base is None or parts.netloc != base.netloc:
+                return None  # another host
+            if not parts.path.startswith(base.path):
+                return "địa chỉ nằm ngoài địa chỉ gốc %s" % base_url
+            path = parts.path[len(base.path):]
+        elif parts.scheme or parts.netloc:
+            return None
+        elif absolute_only:
+            return "trang 404 được phục vụ ở mọi cấp thư mục, cần địa chỉ tuyệt đối"
+        else:
+            resolved = _join(prefix + folder, parts.path)
+            if not resolved.startswith(prefix):
+                return "liên kết ra ngoài thư mục của trang"
+            path = resolved[len(prefix):]
+        return None if exists(path) else "không có tệp"
+
+    verdicts = {}  # (folder, url, absolute only) -> reason or None: pages repeat their menus
+
+    def resolve(where, url, absolute_only=False):
+        folder = where.rpartition("/")[0] + "/" if "/" in where else ""
+        key = (folder, url, absolute_only)
+        if key not in verdicts:
+            verdicts[key] = why_broken(folder, url, absolute_only)
+        if verdicts[key]:
+            problems.append("%s → %s: %s" % (where, url, verdicts[key]))
+
+    for where in sorted(only) if only is not None else _site_files(root):
+        suffix = posixpath.splitext(where)[1].lower()
+        if where.startswith(SEARCH_INDEX + "/") or suffix not in _CHECKED_TYPES:
+            continue
+        with open(os.path.join(root, where), encoding="utf-8", errors="replace") as file:
+            text = file.read()
+        if suffix == ".html":
+            for url in html_links(text):
+                resolve(where, url, absolute_only=where == "404.html")
+        elif suffix == ".css":
+            for url in _CSS_URL.findall(text):
+                resolve(where, url.strip())
+        else:
+            for url in _data_links(suffix, text):
+                resolve(where, url)
+    return problems
+
+
+_CHECKED_TYPES = (".html", ".css", ".xml", ".ics", ".json", ".csv", ".txt")
+
+
+def _site_files(root):
+    """Paths (relative, with /) of the files under root, in a stable order, the search index aside."""
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        if folder == root and SEARCH_INDEX in dirs:
+            dirs.remove(SEARCH_INDEX)  # the search library's own files
+        for name in sorted(names):
+            yield os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+
+
+def _data_links(suffix, text):
+    """Absolute URLs in a data file: CSV cells, JSON strings, URLs in XML, calendar or text."""
+    if suffix == ".csv":
+        cells = (cell.strip() for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row)
+        return [cell for cell in cells if _ABSOLUTE.fullmatch(cell)]
+    if suffix == ".json":
+        found = []
+
+        def walk(value):
+            if isinstance(value, str):
+                if _ABSOLUTE.fullmatch(value.strip()):
+                    found.append(value.strip())
+            elif isinstance(value, dict):
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+        try:
+            walk(json.loads(text))
+        except ValueError:
+            return [html.unescape(url) for url in _ABSOLUTE.findall(text)]
+        return found
+    if suffix == ".ics":
+        text = re.sub(r"\r?\n[ \t]", "", text)  # unfold long lines (RFC 5545 3.1)
+    return [html.unescape(url).rstrip(".,;)") for url in _ABSOLUTE.findall(text)]
+

@@ -1,0 +1,109 @@
+"""What one build leaves the next: page state and carried open-data lines, file times, the swap into place."""
+import hashlib
+import json
+import marshal
+import math
+import os
+import shutil
+from pathlib import Path
+
+from sitebuild import SEARCH_INDEX
+
+ROOT = Path(__file__).resolve().parent.parent
+# What decides a page besides its records: when any of it changes, no page may be skipped on the
+# strength of its records' last_modified or signature alone. The public app's code (the modules
+# at the root, the build's and the services', and those of views/ it imports), its templates, its
+# static files and the content.
+CODE_PATTERNS = ("*.py", "sitebuild/*.py", "services/*.py", "views/__init__.py", "views/public.py",
+                 "views/filters.py", "views/common.py", "templates/public/**/*", "static/public/**/*", "content/**/*")
+DATA_TIME_MARGIN = 300  # seconds; see date_back
+
+
+def fingerprint(base_url, day):
+    """A hash of the code and content that pages are made from, the base URL and the day."""
+    digest = hashlib.sha256(("%s\n%s\n" % (base_url, day.isoformat())).encode())
+    paths = sorted({p for pattern in CODE_PATTERNS for p in ROOT.glob(pattern) if p.is_file()})
+    for path in paths:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def snapshot(root):
+    """{relative path: (size, mtime_ns)} of every file under root but the search index (rebuilt each time)."""
+    out = {}
+    for folder, folders, names in os.walk(root):
+        if folder == os.fspath(root):
+            folders[:] = [f for f in folders if f != SEARCH_INDEX]
+        for name in names:
+            path = os.path.join(folder, name)
+            stat = os.stat(path)
+            out[os.path.relpath(path, root)] = (stat.st_size, stat.st_mtime_ns)
+    return out
+
+
+def load_state(path):
+    """The state a build left (its fingerprint, whether it checked links, its page signatures), or {}."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def save_state(path, state):
+    path.write_text(json.dumps(state, sort_keys=True))
+
+
+def load_carried(path, fingerprint):
+    """The values the previous build left for the next (publication.Carry), if made by the same code
+    for the same base URL and day; {} otherwise, or if the file is missing or damaged.
+
+    Kept with marshal, not JSON: the values are bytes, read back in a few hundredths of a second.
+    """
+    try:
+        kept = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(kept, dict) or kept.get("fingerprint") != fingerprint or not isinstance(kept.get("tables"), dict):
+        return {}
+    return kept["tables"]
+
+
+def save_carried(path, fingerprint, tables):
+    temporary = path.with_name(path.name + ".new")
+    temporary.write_bytes(marshal.dumps({"fingerprint": fingerprint, "tables": tables}))
+    os.replace(temporary, path)
+
+
+def date_back(root, paths, data_read_from):
+    """Give the files written by this build the time of the data they hold, not of their writing.
+
+    Frozen-Flask skips a page whose file is newer than its records' last_modified; a file
+    written at the end of a long freeze may hold data read before a change saved during the
+    freeze. So its time is when the freeze began to read, less a margin for records saved with
+    a time taken before their transaction committed, and for times stored to the second.
+    """
+    stamp = math.floor(data_read_from) - DATA_TIME_MARGIN
+    for path in paths:
+        os.utime(os.path.join(root, path), (stamp, stamp))
+
+
+def tidy(destination):
+    """Undo what an earlier build killed half-way left: a site moved aside, stale folders."""
+    parent, name = destination.parent, destination.name
+    old = parent / (name + ".old")
+    if old.is_dir() and not destination.exists():
+        old.rename(destination)  # killed between the two renames of the swap
+    if old.exists():
+        shutil.rmtree(old)
+    for stale in parent.glob(name + ".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def swap(work, destination):
+    """`work` becomes `destination`; the old build is moved aside first, then removed."""
+    old = destination.parent / (destination.name + ".old")
+    if destination.exists():
+        destination.rename(old)
+    work.rename(destination)
+    if old.exists():
+        shutil.rmtree(old)
