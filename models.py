@@ -589,6 +589,25 @@ class Opinion(Versioned):
         return save_versioned(self, expected_version, user, values, action="answer",
                               summary="Dự thảo trả lời ý kiến %s" % self.code)
 
+    def show_identity_to(self, user):
+        """Whether the page shows `user` who raised it (can_see_identity); a denouncer's, shown, is audited."""
+        shown = self.can_see_identity(user)
+        if shown and self.kind == "denunciation":
+            with db.atomic():
+                audit(user, "view_identity", self, summary="Xem thông tin người tố cáo, ý kiến %s" % self.code)
+        return shown
+
+    def followup_log(self):
+        """Its progress entries, reminders and notes, oldest first, with who wrote them."""
+        return (FollowUp.select(FollowUp, User).join(User, pw.JOIN.LEFT_OUTER)
+                .where(FollowUp.opinion == self.id).order_by(FollowUp.at, FollowUp.id))
+
+    def linked_conclusions(self):
+        """The conclusions that answer it, with their notices."""
+        return (Conclusion.select(Conclusion, ConclusionNotice)
+                .join(ConclusionOpinion).where(ConclusionOpinion.opinion == self.id)
+                .switch(Conclusion).join(ConclusionNotice).order_by(Conclusion.id))
+
     def add_followup(self, user, kind, note, percent_done=None):
         """A progress entry, a reminder or a note on this opinion, audited; returns it."""
         with db.atomic():

@@ -15,24 +15,7 @@ from forms.opinions import (
     recent_dialogues,
     register_filters,
 )
-from models import (
-    FOLLOWUP_KINDS,
-    AuditLog,
-    Conclusion,
-    ConclusionNotice,
-    ConclusionOpinion,
-    ConflictError,
-    Field,
-    FollowUp,
-    Opinion,
-    StatusChange,
-    TransitionError,
-    Unit,
-    User,
-    audit,
-    db,
-    today,
-)
+from models import FOLLOWUP_KINDS, AuditLog, ConflictError, Field, Opinion, StatusChange, TransitionError, Unit
 from services.text import sort_key
 from views.auth import roles_required
 from views.common import Page, Refused, edit_with_conflict, get_or_404, page_arg, wants_fragment
@@ -113,15 +96,8 @@ def _render_detail(opinion, assign_form=None, answer_form=None, status_form=None
                    conflict=None):
     """The whole detail page; the submitter of a denunciation is shown only with an audit row."""
     user = g.user
-    show_identity = opinion.can_see_identity(user)
-    if show_identity and opinion.kind == "denunciation":
-        with db.atomic():
-            audit(user, "view_identity", opinion, summary="Xem thông tin người tố cáo, ý kiến %s" % opinion.code)
-    followups = list(FollowUp.select(FollowUp, User).join(User, models.pw.JOIN.LEFT_OUTER)
-                     .where(FollowUp.opinion == opinion.id).order_by(FollowUp.at, FollowUp.id))
-    conclusions = list(Conclusion.select(Conclusion, ConclusionNotice)
-                       .join(ConclusionOpinion).where(ConclusionOpinion.opinion == opinion.id)
-                       .switch(Conclusion).join(ConclusionNotice).order_by(Conclusion.id))
+    show_identity = opinion.show_identity_to(user)
+    followups, conclusions = list(opinion.followup_log()), list(opinion.linked_conclusions())
     ctx = _work_context(opinion, assign_form, answer_form, conflict if conflict and conflict["form"] != "status"
                         else None)
     ctx.update(_status_context(opinion, status_form, conflict if conflict and conflict["form"] == "status"
@@ -197,7 +173,7 @@ def _new_page(form, errors=None, current=None):
 def new_get():
     """The form to record a new opinion."""
     form = opinion_form(dialogue_id=parse_id(request.args.get("dialogue", "")))
-    form.received_on.data = today()
+    form.received_on.data = models.today()
     return _new_page(form)
 
 
@@ -343,7 +319,7 @@ def followup_post(opinion_id):
             return ("Đã ghi nhận %s." % entry.kind_label.lower(),
                     url_for("opinions.detail_get", opinion_id=opinion.id) + "#theo-doi")
         entry.user = g.user
-        first = FollowUp.select().where(FollowUp.opinion == opinion.id).count() == 1
+        first = opinion.followups.count() == 1
         return render_template("staff/opinions/_followup_added.html", opinion=opinion, entry=entry,
                                followup_form=FollowUpForm(formdata=None), first=first, fresh=True)
 
