@@ -678,8 +678,8 @@ class Opinion(Versioned):
     @classmethod
     def register(cls, user, filters):
         """The register as `user` may see it: `filters` (forms.opinions.register_filters) applied, rows
-        with their names (with_names), sorted by `sort` or newest first. The register page and its
-        export (XLSX, CSV) read it."""
+        with their names (with_names), sorted by `sort` or newest first. The register page, its
+        export (XLSX, CSV) and the lists behind a report's figures read it."""
         query = cls.visible_to(user)
         columns = {"status": cls.status, "kind": cls.kind, "audience": cls.audience, "field": cls.field,
                    "unit": cls.assigned_unit, "dialogue": cls.dialogue}

@@ -1,5 +1,4 @@
-"""The exports of the reports and the register: the report's tables as XLSX and CSV, the report as DOCX,
-the opinion register as XLSX and CSV; each export is audited."""
+"""The exports, each audited: a report as DOCX, its tables as XLSX and CSV; the opinion register as XLSX and CSV."""
 import csv
 import io
 import json

@@ -314,7 +314,7 @@ def figure_records(domain, ids, user):
     if domain == "dialogue":
         rows = Dialogue.select().where(Dialogue.id.in_(ids))
     elif domain == "opinion":
-        rows = Opinion.with_names(Opinion.visible_to(user).where(Opinion.id.in_(ids)))
+        rows = Opinion.register(user, {}).where(Opinion.id.in_(ids)).order_by()  # the order is `ids`
     else:
         unit = Unit.alias()
         rows = (Conclusion.select(Conclusion, ConclusionNotice, Dialogue, unit)

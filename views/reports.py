@@ -1,5 +1,8 @@
-"""Báo cáo 6 tháng, báo cáo năm: list, create, figures with the lists they count, narrative,
-submit and approval (numbered, frozen), exports (DOCX, XLSX, CSV); the register as XLSX and CSV."""
+"""The routes of the statutory reports (báo cáo 6 tháng, báo cáo năm) and of the register's exports.
+
+List, create, figures with the lists they count, narrative, submit and approval (numbered,
+frozen), exports (DOCX, XLSX, CSV); the opinion register as XLSX and CSV.
+"""
 import functools
 
 import peewee as pw
