@@ -582,6 +582,41 @@ class Opinion(Versioned):
                 record_transition(current, user, "received", "assigned", "Giao xử lý")
         return current
 
+    def save_answer(self, user, expected_version, values):
+        """Save the draft answer and the resolution path; TransitionError once closed (reopen it first)."""
+        if self.is_closed:
+            raise TransitionError("Ý kiến đã kết thúc; cần mở lại trước khi sửa nội dung trả lời.")
+        return save_versioned(self, expected_version, user, values, action="answer",
+                              summary="Dự thảo trả lời ý kiến %s" % self.code)
+
+    def show_identity_to(self, user):
+        """Whether the page shows `user` who raised it (can_see_identity); a denouncer's, shown, is audited."""
+        shown = self.can_see_identity(user)
+        if shown and self.kind == "denunciation":
+            with db.atomic():
+                audit(user, "view_identity", self, summary="Xem thông tin người tố cáo, ý kiến %s" % self.code)
+        return shown
+
+    def followup_log(self):
+        """Its progress entries, reminders and notes, oldest first, with who wrote them."""
+        return (FollowUp.select(FollowUp, User).join(User, pw.JOIN.LEFT_OUTER)
+                .where(FollowUp.opinion == self.id).order_by(FollowUp.at, FollowUp.id))
+
+    def linked_conclusions(self):
+        """The conclusions that answer it, with their notices."""
+        return (Conclusion.select(Conclusion, ConclusionNotice)
+                .join(ConclusionOpinion).where(ConclusionOpinion.opinion == self.id)
+                .switch(Conclusion).join(ConclusionNotice).order_by(Conclusion.id))
+
+    def add_followup(self, user, kind, note, percent_done=None):
+        """A progress entry, a reminder or a note on this opinion, audited; returns it."""
+        with db.atomic():
+            entry = FollowUp.create(opinion=self.id, kind=kind, note=note, percent_done=percent_done, user=user.id)
+            audit(user, "create", entry, {"kind": (None, entry.kind), "note": (None, entry.note),
+                                          "percent_done": (None, entry.percent_done)},
+                  summary="%s ý kiến %s" % (entry.kind_label, self.code))
+        return entry
+
     # -- queries
 
     @classmethod
@@ -634,6 +669,65 @@ class Opinion(Versioned):
         sql = "SELECT COUNT(*) FROM (SELECT rowid FROM opinion_fts WHERE opinion_fts MATCH ? LIMIT ?)"
         match = cls._match_expression(words)
         return lambda limit: db.execute_sql(sql, (match, limit)).fetchone()[0]
+
+    # -- the register (sổ theo dõi ý kiến)
+
+    REGISTER_SORTS = ("received_on", "deadline", "code", "status")
+    REGISTER_MATCHES = ("status", "kind", "audience", "field", "unit", "dialogue")  # equality filters
+
+    @classmethod
+    def register(cls, user, filters):
+        """The register as `user` may see it: `filters` (forms.opinions.register_filters) applied, rows
+        with their names (with_names), sorted by `sort` or newest first. The register page, its
+        export (XLSX, CSV) and the lists behind a report's figures read it."""
+        query = cls.visible_to(user)
+        columns = {"status": cls.status, "kind": cls.kind, "audience": cls.audience, "field": cls.field,
+                   "unit": cls.assigned_unit, "dialogue": cls.dialogue}
+        for name in cls.REGISTER_MATCHES:
+            if filters.get(name) not in ("", None):
+                query = query.where(columns[name] == filters[name])
+        if filters.get("overdue"):
+            query = query.where(cls.deadline < today(), cls.status.in_(OPEN_STATUSES))
+        if filters.get("q"):
+            query = cls.search(filters["q"], user, query)
+        return cls.with_names(query).order_by(*cls._register_order(filters.get("sort", "")))
+
+    @classmethod
+    def _register_order(cls, sort):
+        descending = sort.startswith("-")
+        name = sort.lstrip("-")
+        if name == "status":
+            column = pw.Case(cls.status, [(s, i) for i, s in enumerate(OPINION_STATUSES)])
+        elif name in cls.REGISTER_SORTS:
+            column = getattr(cls, name)
+        else:
+            return [cls.received_on.desc(), cls.id.desc()]  # newest first
+        if name == "deadline":
+            return [column.desc(nulls="LAST") if descending else column.asc(nulls="LAST"), cls.id.desc()]
+        return [column.desc() if descending else column.asc(), cls.id.desc()]
+
+    @classmethod
+    def register_counter(cls, user, filters):
+        """A plain search (no other filter) that the search index counts alone (search_counter); None otherwise."""
+        others = [name for name in cls.REGISTER_MATCHES + ("overdue",) if filters.get(name) not in ("", None, False)]
+        return cls.search_counter(filters["q"], user) if filters.get("q") and not others else None
+
+    @classmethod
+    def register_rows(cls, ids):
+        """The register's rows for these ids, with their names (no filter evaluated again).
+
+        What a row shows and needs for its status menu (refusal reads draft_answer). Joins rather
+        than with_names' subqueries: nothing is counted here, and they are quicker to build and to read.
+        """
+        person = User.alias()
+        columns = (cls.id, cls.version, cls.code, cls.kind, cls.content, cls.field, cls.received_on,
+                   cls.assigned_unit, cls.assigned_to, cls.deadline, cls.status, cls.draft_answer)
+        return (cls.select(*columns, Unit.name.alias("unit_name"), Field.name.alias("field_name"),
+                           person.full_name.alias("assignee_name"))
+                .join_from(cls, Unit, pw.JOIN.LEFT_OUTER, on=(cls.assigned_unit == Unit.id))
+                .join_from(cls, Field, pw.JOIN.LEFT_OUTER, on=(cls.field == Field.id))
+                .join_from(cls, person, pw.JOIN.LEFT_OUTER, on=(cls.assigned_to == person.id))
+                .where(cls.id.in_(ids)).objects())
 
     @classmethod
     def with_names(cls, query):
@@ -899,6 +993,11 @@ class Report(Versioned):
 
     class Meta:
         indexes = ((("plan", "kind"), True),)
+
+    @classmethod
+    def with_plan(cls):
+        """Reports with their plan in the same query (the title reads the plan's year)."""
+        return cls.select(cls, Plan).join(Plan)
 
 
 class Attachment(BaseModel):

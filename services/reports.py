@@ -1,4 +1,8 @@
-"""Statutory reports (báo cáo 6 tháng, báo cáo năm): the figures, and the tables as XLSX and CSV.
+"""Statutory reports (báo cáo 6 tháng, báo cáo năm): the figures, the lists behind them, and a report's steps.
+
+A report is created as a draft, edited, submitted and sent back, then approved: numbered
+(Số: 05/BC-VP, per year) with its figures frozen, in one transaction (`approve`). The exports
+(XLSX, CSV, DOCX) are in services/report_exports.py.
 
 `compute_figures(plan, kind, cutoff)` counts, from 1/1 of the plan's year to the cut-off day
 (inclusive):
@@ -17,33 +21,34 @@ by then is at its first status. Field, unit and deadline are the record's curren
 The result is plain JSON-able data that keeps the id of every counted record, so that each
 figure can list exactly what it counts, also after approval freezes the figures.
 """
-import csv
 import datetime as dt
-import io
+import json
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+import peewee as pw
 
 from models import (
     AUDIENCES,
-    CHANNELS,
-    CLOSED_STATUSES,
     CONCLUSION_CLOSED,
     DIALOGUE_KINDS,
     OPEN_STATUSES,
-    OPINION_KINDS,
-    OPINION_STATUSES,
     REPORT_KINDS,
     Conclusion,
     ConclusionNotice,
+    ConflictError,
     Dialogue,
     Field,
     Opinion,
+    Report,
     StatusChange,
+    TransitionError,
     Unit,
+    audit,
+    db,
+    now,
+    record_transition,
+    save_versioned,
 )
+from services.documents import numbering_transaction
 from services.text import document_number, sort_key
 
 FIGURES_VERSION = 1
@@ -52,6 +57,25 @@ ANSWERED_STATUSES = ("concluded", "in_progress", "resolved", "referred", "explai
 RESOLVED_STATUSES = ("resolved", "referred", "explained")
 TOTAL = "all"
 NONE = "none"
+REPORT_STATUSES = {"draft": "Dự thảo", "submitted": "Đã trình duyệt", "approved": "Đã phê duyệt"}
+STEPS = {"draft": ("submitted",), "submitted": ("draft",)}  # what status_post may do; approval is its own
+DEFAULT_RECIPIENTS = ["UBND tỉnh;", "Ban Dân vận Tỉnh ủy;", "Sở Nội vụ;", "LĐVP;"]
+NARRATIVE_TEMPLATE = """## I. KẾT QUẢ THỰC HIỆN
+
+### 1. Công tác triển khai, tổ chức đối thoại
+
+### 2. Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị
+
+## II. ĐÁNH GIÁ CHUNG
+
+### 1. Ưu điểm
+
+### 2. Tồn tại, hạn chế và nguyên nhân
+
+## III. PHƯƠNG HƯỚNG, NHIỆM VỤ THỜI GIAN TỚI
+
+## IV. KIẾN NGHỊ, ĐỀ XUẤT
+"""
 
 OPINION_COLUMNS = [
     ("received", "Tiếp nhận"),
@@ -103,9 +127,30 @@ def number_text(number):
 
 
 def report_title(kind, year):
+    """The summary line of the document (trích yếu)."""
     if kind == "midyear":
         return "Kết quả thực hiện công tác đối thoại 6 tháng đầu năm %d" % year
     return "Kết quả thực hiện công tác đối thoại năm %d" % year
+
+
+def title_of(report):
+    """"Báo cáo 6 tháng năm 2022", "Báo cáo năm 2022"."""
+    if report.kind == "annual":
+        return "Báo cáo năm %d" % report.plan.year
+    return "%s năm %d" % (REPORT_KINDS.get(report.kind, report.kind), report.plan.year)
+
+
+def status_label(report):
+    return REPORT_STATUSES.get(report.status, report.status)
+
+
+def lines(text):
+    """The non-empty lines of a text, stripped (the recipients, one per line)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def recipients_of(report):
+    return lines(report.recipients) or list(DEFAULT_RECIPIENTS)
 
 
 # ---------------------------------------------------------------- states at the cut-off
@@ -229,6 +274,13 @@ def compute_figures(plan, kind, cutoff):
             "cutoff": cutoff.isoformat(), "tables": tables, "records": records}
 
 
+def figures_of(report):
+    """The frozen figures of an approved report; the live ones otherwise."""
+    if report.status == "approved" and report.figures_json:
+        return json.loads(report.figures_json)
+    return compute_figures(report.plan, report.kind, report.cutoff)
+
+
 def figure_key(table, row, column):
     return "%s.%s.%s" % (table["key"], row["key"], column["key"])
 
@@ -252,144 +304,90 @@ def figure_members(figures, key):
     return table, row["label"], column["label"], table["domain"], ids
 
 
-# ---------------------------------------------------------------- tables for the exports
+def figure_records(domain, ids, user):
+    """The records of one page of a figure's list, in the order of `ids`, with what the list shows (no N+1).
 
-def table_rows(figures):
-    """[(caption, headers, rows)] with the counts as numbers: for XLSX, CSV and DOCX."""
-    out = []
-    for table in figures["tables"]:
-        headers = ["STT", table["row_header"]] + [c["label"] for c in table["columns"]]
-        rows = []
-        for index, row in enumerate(table["rows"], start=1):
-            number = "" if row["key"] == TOTAL else index
-            rows.append([number, row["label"]] + [row["counts"][c["key"]] for c in table["columns"]])
-        out.append((table["caption"], headers, rows))
-    return out
-
-
-def _width(value):
-    return len(str(value)) if value is not None else 0
-
-
-def _header_cell(sheet, value):
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = Font(bold=True)
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return cell
-
-
-def _sheet_title(text, used):
-    bad = '[]:*?/\\'
-    title = "".join("-" if ch in bad else ch for ch in text)[:28].strip() or "Bang"
-    candidate, n = title, 2
-    while candidate in used:
-        candidate, n = "%s %d" % (title, n), n + 1
-    used.add(candidate)
-    return candidate
-
-
-def _text_cell(sheet, value):
-    """Text that starts with "=" stays text: a submitter's words are never run as a formula."""
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
-
-
-def _csv_safe(value):
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value and (value[0] in "=+@\t\r" or (value[0] == "-" and value[1:2] != " ")):
-        return "'" + value
-    return "" if value is None else value
-
-
-def xlsx_bytes(sheets):
-    """An XLSX workbook: `sheets` is [(sheet title, caption or None, headers, rows, widths or None)].
-
-    Written in write-only mode (the register can be long): bold header row, column widths set
-    from `widths` or from the longest value, the header row frozen.
+    Opinions only where `user` may see them.
     """
-    book = Workbook(write_only=True)
-    used = set()
-    for title, caption, headers, rows, widths in sheets:
-        sheet = book.create_sheet(_sheet_title(title, used))
-        rows = rows if isinstance(rows, list) or widths else list(rows)
-        if widths is None:
-            widths = [max([_width(h) for h in [header]] + [_width(r[i]) for r in rows[:500]])
-                      for i, header in enumerate(headers)]
-            widths = [min(max(w + 2, 6), 60) for w in widths]
-        for index, width in enumerate(widths):
-            sheet.column_dimensions[get_column_letter(index + 1)].width = width
-        first = 2 if caption else 1
-        sheet.freeze_panes = "A%d" % (first + 1)
-        if caption:
-            sheet.append([_header_cell(sheet, caption)])
-        sheet.append([_header_cell(sheet, h) for h in headers])
-        for row in rows:
-            sheet.append([_text_cell(sheet, v) if isinstance(v, str) and v.startswith("=") else v for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def csv_bytes(sections):
-    """CSV in UTF-8 with a BOM (Excel then reads Vietnamese correctly).
-
-    `sections` is [(caption or None, headers, rows)]; several sections are separated by a blank line.
-    """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for index, (caption, headers, rows) in enumerate(sections):
-        if index:
-            writer.writerow([])
-        if caption:
-            writer.writerow([caption])
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow([_csv_safe(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def report_xlsx(figures):
-    return xlsx_bytes([(caption, caption, headers, rows, None) for caption, headers, rows in table_rows(figures)])
-
-
-def report_csv(figures):
-    return csv_bytes(table_rows(figures))
-
-
-# ---------------------------------------------------------------- the register as a table
-
-REGISTER_HEADERS = ["Số", "Ngày tiếp nhận", "Loại", "Nguồn tiếp nhận", "Đối tượng", "Người nêu ý kiến",
-                    "Liên hệ", "Nội dung", "Lĩnh vực", "Đơn vị xử lý", "Chuyên viên xử lý", "Hạn xử lý",
-                    "Trạng thái", "Quá hạn", "Ngày kết thúc", "Dự thảo trả lời", "Hướng giải quyết"]
-REGISTER_WIDTHS = [14, 14, 12, 18, 22, 24, 30, 60, 30, 30, 24, 12, 22, 9, 14, 50, 40]
-HIDDEN_IDENTITY = "[bảo mật]"
-
-
-def register_row(opinion, user, on):
-    """One opinion as a row of the register export; identity only where `user` may see it.
-
-    A denouncer's identity never goes into a file (a file's later readers cannot be logged).
-    """
-    if opinion.kind == "denunciation" or not opinion.can_see_identity(user):
-        name = contact = HIDDEN_IDENTITY if (opinion.submitter_name or opinion.submitter_contact) else ""
+    if not ids:
+        return []
+    if domain == "dialogue":
+        rows = Dialogue.select().where(Dialogue.id.in_(ids))
+    elif domain == "opinion":
+        rows = Opinion.register(user, {}).where(Opinion.id.in_(ids)).order_by()  # the order is `ids`
     else:
-        name, contact = opinion.submitter_name, opinion.submitter_contact
-    overdue = bool(opinion.deadline and opinion.deadline < on and opinion.status not in CLOSED_STATUSES)
-    return [
-        opinion.code, _vn(opinion.received_on), OPINION_KINDS.get(opinion.kind, opinion.kind),
-        CHANNELS.get(opinion.channel, opinion.channel), AUDIENCES.get(opinion.audience, opinion.audience),
-        name, contact, opinion.content, getattr(opinion, "field_name", None) or "",
-        getattr(opinion, "unit_name", None) or "", getattr(opinion, "assignee_name", None) or "",
-        _vn(opinion.deadline), OPINION_STATUSES.get(opinion.status, opinion.status), "Có" if overdue else "",
-        _vn(opinion.closed_at), opinion.draft_answer, opinion.resolution_path,
-    ]
+        unit = Unit.alias()
+        rows = (Conclusion.select(Conclusion, ConclusionNotice, Dialogue, unit)
+                .join(ConclusionNotice).join(Dialogue)
+                .switch(Conclusion).join(unit, pw.JOIN.LEFT_OUTER, on=(Conclusion.responsible_unit == unit.id))
+                .where(Conclusion.id.in_(ids)))
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
-def _vn(value):
-    return value.strftime("%d/%m/%Y") if value else ""
+# ---------------------------------------------------------------- the steps: create, edit, submit, approve
+
+def create(plan, kind, cutoff, user):
+    """A draft with the narrative outline and the default recipients; IntegrityError if the plan has one of `kind`."""
+    with db.atomic():
+        report = Report.create(plan=plan.id, kind=kind, cutoff=cutoff, narrative_md=NARRATIVE_TEMPLATE,
+                               recipients="\n".join(DEFAULT_RECIPIENTS), status="draft")
+        record_transition(report, user, "", "draft", "Lập báo cáo")
+        audit(user, "create", report, {"plan": (None, plan.id), "kind": (None, kind), "cutoff": (None, cutoff)},
+              summary="Lập %s" % title_of(report).lower())
+    return report
 
 
-def kind_label(kind):
-    return REPORT_KINDS.get(kind, kind)
+def save_draft(report, expected_version, user, values):
+    """Save a draft's cut-off, narrative and recipients; ConflictError if saved or no longer a draft since."""
+    with db.atomic():
+        current = Report.get_by_id(report.id)
+        if current.status != "draft":  # approved or submitted since the page was opened
+            raise ConflictError(current)
+        return save_versioned(report, expected_version, user, values, summary="Sửa %s" % title_of(report).lower())
+
+
+def change_status(report, target, note, user, expected_version):
+    """Submit a draft, or take a submitted report back to draft; TransitionError for any other step."""
+    if target not in STEPS.get(report.status, ()):
+        raise TransitionError("Không thể chuyển báo cáo từ “%s” sang “%s”." % (status_label(report),
+                                                                            REPORT_STATUSES[target]))
+    with db.atomic():
+        saved = save_versioned(report, expected_version, user, {"status": target}, action="status",
+                               summary="%s: %s → %s" % (title_of(report), status_label(report),
+                                                        REPORT_STATUSES[target]))
+        record_transition(saved, user, report.status, target, note)
+    return saved
+
+
+def approve(report, user, expected_version, note=""):
+    """Approve a submitted report: the next number of the year, figures frozen, in one transaction.
+
+    documents.numbering_transaction holds the series' write lock from the first statement
+    (BEGIN IMMEDIATE on SQLite), so two approvals at the same moment cannot read the same last
+    number; the number is also checked unused before it is written.
+    """
+    at = now()
+    with numbering_transaction(db, at.year, "BC"):
+        current = Report.with_plan().where(Report.id == report.id).get()
+        if current.version != int(expected_version):
+            raise ConflictError(current)
+        if current.status != "submitted":
+            raise TransitionError("Chỉ phê duyệt báo cáo đã trình duyệt (hiện: %s)." % status_label(current))
+        last = Report.select(pw.fn.MAX(Report.number)).where(Report.year == at.year,
+                                                             Report.number.is_null(False)).scalar()
+        number = (last or 0) + 1
+        if Report.select().where(Report.year == at.year, Report.number == number).exists():
+            raise TransitionError("Số %s năm %d đã được dùng; vui lòng thử lại." % (number_text(number), at.year))
+        figures = json.dumps(compute_figures(current.plan, current.kind, current.cutoff), ensure_ascii=False)
+        saved = save_versioned(current, expected_version, user, {
+            "status": "approved", "year": at.year, "number": number, "approved_by": user.id, "approved_at": at},
+            action="approve", summary="Phê duyệt %s, số %s (chốt số liệu)" % (title_of(current).lower(),
+                                                                           number_text(number)))
+        # The frozen figures are written beside the audited change (not copied into the audit log).
+        Report.update(figures_json=figures).where(Report.id == saved.id).execute()
+        record_transition(saved, user, "submitted", "approved", note, at=at)
+    saved.figures_json = figures
+    saved.plan = current.plan
+    return saved
 

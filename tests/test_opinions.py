@@ -4,9 +4,11 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import url_for
 
 import models
 from models import AuditLog, FollowUp, Opinion, StatusChange, Unit
+from services import deadlines
 from services.text import fold
 from tests.conftest import count_queries, user
 
@@ -730,7 +732,6 @@ def test_a_large_register_is_counted_up_to_a_limit_and_still_pages_on(app, login
 
 
 def test_deadline_flags_in_the_register_and_on_the_page(login, db):
-    from services import deadlines
     today = models.today()
     calendar = deadlines.Calendar.load()
     soon = Opinion.select().where(Opinion.status.in_(models.OPEN_STATUSES)).order_by(Opinion.id).first()
@@ -749,7 +750,6 @@ def test_deadline_flags_in_the_register_and_on_the_page(login, db):
 
 def test_register_rows_link_to_the_routes_of_the_opinion(app, login, db):
     """The rows build their addresses from the register's own (once per page): they must stay the routes'."""
-    from flask import url_for
     page = soup(login("coordinator").get("/y-kien/"))
     row = page.select_one("table.register tbody tr")
     opinion_id = int(row["id"].split("-")[1])
@@ -764,7 +764,6 @@ def test_register_rows_link_to_the_routes_of_the_opinion(app, login, db):
 
 @pytest.mark.parametrize("unit", ["working", "calendar"])
 def test_assign_deadline_as_a_number_of_working_or_calendar_days(login, db, unit):
-    from services import deadlines
     o = new_opinion()
     response = login("coordinator").post_form("/y-kien/%d/giao" % o.id, assign_data(
         o, deadline="", deadline_days="12", deadline_unit=unit))

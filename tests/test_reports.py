@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import json
 import re
+import threading
 from collections import Counter
 
 import pytest
@@ -13,7 +14,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 import models
-from services import reports
+from services import report_exports, reports
 from tests.conftest import user
 
 PERIODS = {"midyear": dt.date(2022, 6, 13), "annual": dt.date(2022, 11, 23)}
@@ -310,12 +311,12 @@ def test_an_approved_report_is_frozen(login, db):
     assert page_tables(coordinator.get("/bao-cao/%d" % report.id)) == before  # …the report did not
     listing = soup(coordinator.get("/bao-cao/%d/danh-sach/opinions_audience.all.received" % report.id))
     assert int(listing.find(id="figure-total").get_text()) == before["opinions_audience"]["Tổng cộng"]["Tiếp nhận"]
-    assert coordinator.get("/bao-cao/%d.csv" % report.id).data == reports.report_csv(stored)
+    assert coordinator.get("/bao-cao/%d.csv" % report.id).data == report_exports.report_csv(stored)
     # XLSX carries the time it was written (openpyxl stamps it on save): compare what the cells hold.
     def cells(data):
         book = load_workbook(io.BytesIO(data))
         return [[list(r) for r in sheet.iter_rows(values_only=True)] for sheet in book.worksheets]
-    assert cells(coordinator.get("/bao-cao/%d.xlsx" % report.id).data) == cells(reports.report_xlsx(stored))
+    assert cells(coordinator.get("/bao-cao/%d.xlsx" % report.id).data) == cells(report_exports.report_xlsx(stored))
 
     # The narrative can no longer be edited, nor the report sent back.
     assert coordinator.get("/bao-cao/%d/sua" % report.id).status_code == 409
@@ -516,9 +517,6 @@ def test_register_export_hides_a_denouncers_identity_and_follows_the_filters(log
 def test_two_approvals_at_the_same_moment_get_distinct_consecutive_numbers(login, db, monkeypatch):
     """The barrier holds each approval between reading the last number and writing its own: without the
     write lock taken at BEGIN, both would read the same number. With it, the second waits for the first."""
-    import threading
-
-    from views.reports import approve as approve_report
     coordinator = login("coordinator")
     first = submit(coordinator, create(coordinator, kind="annual"))
     second = submit(coordinator, models.Report.get(models.Report.plan == plan(models.today().year).id))
@@ -539,7 +537,7 @@ def test_two_approvals_at_the_same_moment_get_distinct_consecutive_numbers(login
     def run(report):
         try:
             models.db.connect(reuse_if_open=True)
-            approve_report(report, chief, report.version)
+            reports.approve(report, chief, report.version)
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:
