@@ -107,6 +107,11 @@ class Agency(Versioned):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def appraisers(cls):
+        """The appraising bodies, by name."""
+        return list(cls.select().where(cls.is_appraiser).order_by(cls.name))
+
 
 class User(Versioned):
     username = pw.CharField(unique=True, max_length=50)
@@ -224,6 +229,15 @@ DIALOGUE_TRANSITIONS = {
 DIALOGUE_NOTE_REQUIRED = {"postponed", "cancelled"}  # a reason must be given
 
 
+def years_of(column):
+    """The years from the earliest to the latest value of a date or time column, newest first."""
+    first, last = column.model.select(pw.fn.MIN(column), pw.fn.MAX(column)).scalar(as_tuple=True)
+    if not first:
+        return []
+    first, last = (v.year if hasattr(v, "year") else int(str(v)[:4]) for v in (first, last))
+    return list(range(last, first - 1, -1))
+
+
 class Dialogue(Versioned):
     plan = pw.ForeignKeyField(Plan, null=True, backref="dialogues", on_delete="SET NULL")
     title = pw.CharField(max_length=300)
@@ -309,11 +323,7 @@ class Dialogue(Versioned):
     @classmethod
     def years(cls):
         """Years that have dialogues, newest first."""
-        first, last = cls.select(pw.fn.MIN(cls.starts_at), pw.fn.MAX(cls.starts_at)).scalar(as_tuple=True)
-        if not first:
-            return []
-        first, last = (v.year if hasattr(v, "year") else int(str(v)[:4]) for v in (first, last))
-        return list(range(last, first - 1, -1))
+        return years_of(cls.starts_at)
 
     @classmethod
     def upcoming(cls, on=None):
@@ -321,6 +331,47 @@ class Dialogue(Versioned):
         return (cls.select()
                 .where(cls.starts_at >= start, cls.status.in_(("proposed", "appraised", "scheduled")))
                 .order_by(cls.starts_at))
+
+    @classmethod
+    def filtered(cls, year=None, kind="", audience="", status="", when="", query=None, at=None):
+        """The list's filters: a year of starts, kind, audience, status, and "upcoming" or "past" (from `at`)."""
+        query = query if query is not None else cls.select()
+        if year:
+            query = query.where(cls.starts_at >= dt.datetime(year, 1, 1), cls.starts_at < dt.datetime(year + 1, 1, 1))
+        for column, value in ((cls.kind, kind), (cls.audience, audience), (cls.status, status)):
+            if value:
+                query = query.where(column == value)
+        if when == "upcoming":
+            query = query.where(cls.starts_at >= (at or now()))
+        elif when == "past":
+            query = query.where(cls.starts_at < (at or now()))
+        return query
+
+    def fields_in_order(self):
+        """Its fields, in the fields' own order."""
+        return list(Field.select().join(DialogueField).where(DialogueField.dialogue == self.id)
+                    .order_by(Field.position, Field.name))
+
+    def links_differ(self, field_ids, user_ids):
+        """True when these fields or attendees are not the stored ones (an edit must then bump the version)."""
+        return ({link.field_id for link in self.field_links} != set(field_ids)
+                or {link.user_id for link in self.attendee_links} != set(user_ids))
+
+    def replace_links(self, field_ids, user_ids):
+        """Make its fields and attendees these; return the audit diff of what changed."""
+        diff = {}
+        for model, column, wanted, key in (
+                (DialogueField, DialogueField.field, set(field_ids), "fields"),
+                (DialogueAttendee, DialogueAttendee.user, set(user_ids), "attendees")):
+            have = {row[0] for row in model.select(column).where(model.dialogue == self.id).tuples()}
+            if have == wanted:
+                continue
+            if have - wanted:
+                model.delete().where(model.dialogue == self.id, column.in_(have - wanted)).execute()
+            if wanted - have:
+                model.insert_many([{"dialogue": self.id, column.name: i} for i in sorted(wanted - have)]).execute()
+            diff[key] = (sorted(have), sorted(wanted))
+        return diff
 
 
 class DialogueField(BaseModel):
@@ -863,6 +914,42 @@ class Proposal(Versioned):
         if user.is_content_staff and user.unit_id:
             return query.where(cls.content_unit == user.unit_id)
         return query.where(pw.SQL("1 = 0"))
+
+    @classmethod
+    def years(cls):
+        """Years in which proposals were received, newest first."""
+        return years_of(cls.received_on)
+
+    @classmethod
+    def filtered(cls, status="", agency=None, year=None, query=None):
+        """The list's filters: status, proposing agency, year received."""
+        query = query if query is not None else cls.select()
+        if status:
+            query = query.where(cls.status == status)
+        if agency:
+            query = query.where(cls.agency == agency)
+        if year:
+            query = query.where(cls.received_on >= dt.date(year, 1, 1), cls.received_on < dt.date(year + 1, 1, 1))
+        return query
+
+    @classmethod
+    def listed(cls, user):
+        """Proposals the user may see, with agency, content unit and `appraisal_count` (one query)."""
+        count = Appraisal.select(pw.fn.COUNT(Appraisal.id)).where(Appraisal.proposal == cls.id)
+        return (cls.visible_to(user, cls.select(cls, Agency, Unit)).join(Agency)
+                .switch(cls).join(Unit, pw.JOIN.LEFT_OUTER)
+                .select_extend(count.alias("appraisal_count")))
+
+    def appraisal_rows(self):
+        """Its appraisals with their bodies, in the order they were given."""
+        return list(Appraisal.select(Appraisal, Agency).join(Agency)
+                    .where(Appraisal.proposal == self.id).order_by(Appraisal.at, Appraisal.id))
+
+    def first_change(self, status):
+        """The first time it reached `status` (its status history), or None."""
+        return (StatusChange.select().where(StatusChange.object_type == self._meta.table_name,
+                                            StatusChange.object_id == self.id, StatusChange.to_status == status)
+                .order_by(StatusChange.at, StatusChange.id).first())
 
 
 class Appraisal(BaseModel):

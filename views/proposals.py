@@ -37,7 +37,7 @@ from models import (
 )
 from views.auth import roles_required
 from views.common import Page, int_arg, page_arg, wants_fragment, year_arg
-from views.dialogues import DialogueForm, options, replace_links
+from forms.dialogues import DialogueForm, options
 from views.filters import date_vn
 
 bp = Blueprint("proposals", __name__, url_prefix="/de-xuat")
@@ -640,7 +640,7 @@ def dialogue_post(proposal_id):
         with db.atomic():
             dialogue = Dialogue.create(slug=Dialogue.unique_slug(values["title"], values["starts_at"]),
                                        status="appraised", created_by=g.user.id, **values)
-            links = replace_links(dialogue, form.field_ids.data or [], form.attendee_ids.data or [])
+            links = dialogue.replace_links(form.field_ids.data or [], form.attendee_ids.data or [])
             # Its lifecycle so far is the proposal's: proposed when received, appraised when accepted.
             record_transition(dialogue, received.user if received else g.user, "", "proposed",
                               "Đề xuất của %s (%s)" % (proposal.agency.name, proposal.document_ref),
