@@ -97,6 +97,7 @@ AGENCY_KINDS = {
     "front": "Mặt trận, đoàn thể",
     "state": "Cơ quan nhà nước",
 }
+PROPOSING_AGENCY_KINDS = ("department", "district")  # who may propose a Chairman's dialogue (Art. 8)
 
 
 class Agency(Versioned):
@@ -111,6 +112,18 @@ class Agency(Versioned):
     def appraisers(cls):
         """The appraising bodies, by name."""
         return list(cls.select().where(cls.is_appraiser).order_by(cls.name))
+
+    @classmethod
+    def proposing(cls, keep=None):
+        """Who may propose a Chairman's dialogue (Sở, ban, ngành; UBND huyện, thành phố), and `keep` (an id)."""
+        return (cls.select().where((cls.kind.in_(PROPOSING_AGENCY_KINDS) & ~cls.is_appraiser) | (cls.id == (keep or 0)))
+                .order_by(cls.kind, cls.name))
+
+    @classmethod
+    def proposing_or_proposed(cls):
+        """The proposing agencies and any other that has a proposal, appraisers aside, by name (the list filter)."""
+        return (cls.select().where(cls.kind.in_(PROPOSING_AGENCY_KINDS) | cls.id.in_(Proposal.select(Proposal.agency)))
+                .where(~cls.is_appraiser).order_by(cls.name))
 
 
 class User(Versioned):
@@ -914,6 +927,12 @@ class Proposal(Versioned):
         if user.is_content_staff and user.unit_id:
             return query.where(cls.content_unit == user.unit_id)
         return query.where(pw.SQL("1 = 0"))
+
+    def may_appraise(self, user):
+        """The coordinator, the chief, and the staff of the content department in charge."""
+        if user.role in ("coordinator", "chief"):
+            return True
+        return user.is_content_staff and self.content_unit_id is not None and user.unit_id == self.content_unit_id
 
     @classmethod
     def years(cls):
