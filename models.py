@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import peewee as pw
 from playhouse.db_url import connect
 
-from services.text import document_number, fold, slugify
+from services.text import document_number, fold, person_sort_key, slugify, sort_key
 
 db = pw.DatabaseProxy()
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -80,6 +80,17 @@ ROLES = {
 }
 
 
+class Rows(list):
+    """Records sorted in Python (Vietnamese order) that page like a query: count() and paginate()."""
+
+    def count(self):
+        return len(self)
+
+    def paginate(self, page, per_page):
+        start = (page - 1) * per_page
+        return self[start:start + per_page]
+
+
 class Unit(Versioned):
     code = pw.CharField(unique=True, max_length=20)
     name = pw.CharField(max_length=200)
@@ -88,6 +99,17 @@ class Unit(Versioned):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def in_name_order(cls, query=None):
+        """Units in Vietnamese alphabetical order."""
+        return Rows(sorted(query if query is not None else cls.select(), key=lambda u: sort_key(u.name)))
+
+    @classmethod
+    def with_user_count(cls):
+        """Units with `user_count`, the number of accounts in each (one query), in Vietnamese order."""
+        return cls.in_name_order(cls.select(cls, pw.fn.COUNT(User.id).alias("user_count"))
+                                 .join(User, pw.JOIN.LEFT_OUTER, on=(User.unit == cls.id)).group_by(cls))
 
 
 AGENCY_KINDS = {
@@ -155,6 +177,26 @@ class User(Versioned):
     @property
     def is_content_staff(self):
         return self.role in ("specialist", "unit_head")
+
+    @classmethod
+    def with_unit(cls):
+        """Accounts with their unit in the same query."""
+        return cls.select(cls, Unit).join(Unit, pw.JOIN.LEFT_OUTER, on=(cls.unit == Unit.id))
+
+    @classmethod
+    def in_name_order(cls, query=None):
+        """Accounts in Vietnamese order of given names."""
+        return Rows(sorted(query if query is not None else cls.select(), key=lambda u: person_sort_key(u.full_name)))
+
+    @classmethod
+    def filtered(cls, role="", unit=None, query=None):
+        """The account list's filters: a role and a unit."""
+        query = query if query is not None else cls.with_unit()
+        if role in ROLES:
+            query = query.where(cls.role == role)
+        if unit:
+            query = query.where(cls.unit == unit)
+        return query
 
 
 class Field(Versioned):
@@ -1086,6 +1128,28 @@ class AuditLog(BaseModel):
     @property
     def change_list(self):
         return sorted(json.loads(self.changes).items()) if self.changes else []
+
+    @classmethod
+    def newest_first(cls):
+        """The log with who did each thing (one query), newest first."""
+        return (cls.select(cls, User).join(User, pw.JOIN.LEFT_OUTER, on=(cls.user == User.id))
+                .order_by(cls.at.desc(), cls.id.desc()))
+
+    @classmethod
+    def filtered(cls, user=None, object_type="", action="", date_from=None, date_to=None, query=None):
+        """The log narrowed to one person, kind of record, action, and days from–to (both included)."""
+        query = query if query is not None else cls.select()
+        if user:
+            query = query.where(cls.user == user)
+        if object_type:
+            query = query.where(cls.object_type == object_type)
+        if action:
+            query = query.where(cls.action == action)
+        if date_from:
+            query = query.where(cls.at >= dt.datetime.combine(date_from, dt.time()))
+        if date_to:
+            query = query.where(cls.at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()))
+        return query
 
 
 def _plain(value):
