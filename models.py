@@ -191,12 +191,8 @@ class User(Versioned):
     @classmethod
     def filtered(cls, role="", unit=None, query=None):
         """The account list's filters: a role and a unit."""
-        query = query if query is not None else cls.with_unit()
-        if role in ROLES:
-            query = query.where(cls.role == role)
-        if unit:
-            query = query.where(cls.unit == unit)
-        return query
+        return where_given(query if query is not None else cls.with_unit(),
+                           (cls.role, role if role in ROLES else ""), (cls.unit, unit))
 
 
 class Field(Versioned):
@@ -225,6 +221,11 @@ class Holiday(Versioned):
     day = pw.DateField(unique=True)
     name = pw.CharField(max_length=120)
     kind = pw.CharField(max_length=20, default="holiday")  # holiday | workday (make-up working day)
+
+    @classmethod
+    def in_year(cls, year):
+        """The year's days off and make-up working days, in date order."""
+        return list(cls.select().where(cls.day.between(dt.date(year, 1, 1), dt.date(year, 12, 31))).order_by(cls.day))
 
 
 # ---------------------------------------------------------------- plans and dialogues
@@ -282,6 +283,14 @@ DIALOGUE_TRANSITIONS = {
     "cancelled": (),
 }
 DIALOGUE_NOTE_REQUIRED = {"postponed", "cancelled"}  # a reason must be given
+
+
+def where_given(query, *pairs):
+    """The query narrowed by `column == value` for each (column, value) pair whose value is given."""
+    for column, value in pairs:
+        if value:
+            query = query.where(column == value)
+    return query
 
 
 def years_of(column):
@@ -390,12 +399,10 @@ class Dialogue(Versioned):
     @classmethod
     def filtered(cls, year=None, kind="", audience="", status="", when="", query=None, at=None):
         """The list's filters: a year of starts, kind, audience, status, and "upcoming" or "past" (from `at`)."""
-        query = query if query is not None else cls.select()
+        query = where_given(query if query is not None else cls.select(),
+                            (cls.kind, kind), (cls.audience, audience), (cls.status, status))
         if year:
             query = query.where(cls.starts_at >= dt.datetime(year, 1, 1), cls.starts_at < dt.datetime(year + 1, 1, 1))
-        for column, value in ((cls.kind, kind), (cls.audience, audience), (cls.status, status)):
-            if value:
-                query = query.where(column == value)
         if when == "upcoming":
             query = query.where(cls.starts_at >= (at or now()))
         elif when == "past":
@@ -984,11 +991,7 @@ class Proposal(Versioned):
     @classmethod
     def filtered(cls, status="", agency=None, year=None, query=None):
         """The list's filters: status, proposing agency, year received."""
-        query = query if query is not None else cls.select()
-        if status:
-            query = query.where(cls.status == status)
-        if agency:
-            query = query.where(cls.agency == agency)
+        query = where_given(query if query is not None else cls.select(), (cls.status, status), (cls.agency, agency))
         if year:
             query = query.where(cls.received_on >= dt.date(year, 1, 1), cls.received_on < dt.date(year + 1, 1, 1))
         return query
@@ -1138,13 +1141,8 @@ class AuditLog(BaseModel):
     @classmethod
     def filtered(cls, user=None, object_type="", action="", date_from=None, date_to=None, query=None):
         """The log narrowed to one person, kind of record, action, and days from–to (both included)."""
-        query = query if query is not None else cls.select()
-        if user:
-            query = query.where(cls.user == user)
-        if object_type:
-            query = query.where(cls.object_type == object_type)
-        if action:
-            query = query.where(cls.action == action)
+        query = where_given(query if query is not None else cls.select(),
+                            (cls.user, user), (cls.object_type, object_type), (cls.action, action))
         if date_from:
             query = query.where(cls.at >= dt.datetime.combine(date_from, dt.time()))
         if date_to:

@@ -14,6 +14,14 @@ CODE_TAKEN = "Mã đơn vị này đã được dùng cho đơn vị khác."
 USERNAME_TAKEN = "Tên đăng nhập này đã có người dùng."
 
 
+def unique(query, record, message):
+    """Refuse a value that another row than `record` (None for a new one) already holds: `query` finds them."""
+    if record is not None:
+        query = query.where(query.model.id != record.id)
+    if query.exists():
+        raise ValidationError(message)
+
+
 # ---------------------------------------------------------------- units
 
 class UnitForm(BaseForm):
@@ -33,11 +41,7 @@ class UnitForm(BaseForm):
         self.unit = unit
 
     def validate_code(self, field):
-        taken = Unit.select().where(pw.fn.LOWER(Unit.code) == field.data.lower())
-        if self.unit is not None:
-            taken = taken.where(Unit.id != self.unit.id)
-        if taken.exists():
-            raise ValidationError(CODE_TAKEN)
+        unique(Unit.select().where(pw.fn.LOWER(Unit.code) == field.data.lower()), self.unit, CODE_TAKEN)
 
     def values(self):
         return {"code": self.code.data, "name": self.name.data, "kind": self.kind.data,
@@ -85,11 +89,7 @@ class UserForm(BaseForm):
         self.editor = editor  # the admin at work: they may not take away their own role
 
     def validate_username(self, field):
-        taken = User.select().where(User.username == field.data)
-        if self.account is not None:
-            taken = taken.where(User.id != self.account.id)
-        if taken.exists():
-            raise ValidationError(USERNAME_TAKEN)
+        unique(User.select().where(User.username == field.data), self.account, USERNAME_TAKEN)
 
     def validate_role(self, field):
         editing_self = self.account is not None and self.editor is not None and self.account.id == self.editor.id

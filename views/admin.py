@@ -36,6 +36,19 @@ AUDIT_PER_PAGE = 50
 DETAIL_LINKS = {"opinion": ("opinions.detail_get", "opinion_id"), "dialogue": ("dialogues.detail_get", "dialogue_id")}
 
 
+def saved(message, endpoint, name="name"):
+    """After a save: `message` with the record's `name` attribute, and the list at `endpoint`."""
+    def done(record):
+        return message % getattr(record, name), url_for(endpoint)
+    return done
+
+
+UNIT_CREATED = saved("Đã tạo đơn vị “%s”.", "admin.units_get")
+UNIT_SAVED = saved("Đã lưu đơn vị “%s”.", "admin.units_get")
+ACCOUNT_CREATED = saved("Đã tạo tài khoản “%s”.", "admin.users_get", "username")
+ACCOUNT_SAVED = saved("Đã lưu tài khoản “%s”.", "admin.users_get", "username")
+
+
 def field_check(form):
     """The inline check of one field (htmx), by the same form code as a save."""
     form.validate()
@@ -54,12 +67,6 @@ def _unit_form_page(form, unit=None, errors=None, current=None):
 
 def _unit_or_404(unit_id):
     return get_or_404(Unit.select().where(Unit.id == unit_id))
-
-
-def _unit_saved(verb):
-    def done(unit):
-        return "Đã %s đơn vị “%s”." % (verb, unit.name), url_for("admin.units_get")
-    return done
 
 
 @bp.get("/don-vi/")
@@ -89,7 +96,7 @@ def unit_new_post():
                   summary="Tạo đơn vị %s" % unit.name)
         return unit
 
-    return edit_with_conflict(UnitForm(), _unit_form_page, save, _unit_saved("tạo"), refused={"code": CODE_TAKEN})
+    return edit_with_conflict(UnitForm(), _unit_form_page, save, UNIT_CREATED, refused={"code": CODE_TAKEN})
 
 
 @bp.get("/don-vi/<int:unit_id>/sua")
@@ -110,7 +117,7 @@ def unit_edit_post(unit_id):
         return save_versioned(unit, form_version(form), g.user, form.values(), summary="Sửa đơn vị %s" % unit.name)
 
     return edit_with_conflict(UnitForm(unit=unit), functools.partial(_unit_form_page, unit=unit), save,
-                              _unit_saved("lưu"), refused={"code": CODE_TAKEN})
+                              UNIT_SAVED, refused={"code": CODE_TAKEN})
 
 
 @bp.get("/don-vi/kiem-tra")
@@ -134,12 +141,6 @@ def _user_form_page(form, account=None, errors=None, current=None, password_erro
 
 def _account_or_404(user_id):
     return get_or_404(User.with_unit().where(User.id == user_id))
-
-
-def _account_saved(verb):
-    def done(account):
-        return "Đã %s tài khoản “%s”." % (verb, account.username), url_for("admin.users_get")
-    return done
 
 
 @bp.get("/tai-khoan/")
@@ -166,7 +167,7 @@ def user_new_post():
     def save(form):
         return accounts.create(g.user, form.values(), form.password.data, current_app.config["PASSWORD_HASH"])
 
-    return edit_with_conflict(UserCreateForm(), _user_form_page, save, _account_saved("tạo"),
+    return edit_with_conflict(UserCreateForm(), _user_form_page, save, ACCOUNT_CREATED,
                               refused={"username": USERNAME_TAKEN})
 
 
@@ -191,7 +192,7 @@ def user_edit_post(user_id):
                               summary="Sửa tài khoản %s" % account.username)
 
     return edit_with_conflict(UserForm(account=account, editor=g.user),
-                              functools.partial(_user_form_page, account=account), save, _account_saved("lưu"),
+                              functools.partial(_user_form_page, account=account), save, ACCOUNT_SAVED,
                               refused={"username": USERNAME_TAKEN})
 
 
