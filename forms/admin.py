@@ -131,12 +131,17 @@ def user_conflict_fields(account):
 
 # ---------------------------------------------------------------- the audit log
 
-def _day(form, field):
+def read_day(field, example="15/06/2022"):
+    """The field's day (dd/mm/yyyy or yyyy-mm-dd) into `field.day`; None and a message when unreadable."""
     try:
         field.day = parse_day(field.data)
     except ValueError:
         field.day = None
-        raise ValidationError("Ngày không hợp lệ: nhập dd/mm/yyyy, ví dụ 15/06/2022.") from None
+        raise ValidationError("Ngày không hợp lệ: nhập dd/mm/yyyy, ví dụ %s." % example) from None
+
+
+def _day(form, field):
+    read_day(field)
 
 
 class AuditFilterForm(BaseForm):

@@ -5,8 +5,8 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 import models
-from forms import REQUIRED, BaseForm, choices, parse_day, strip
-from forms.admin import unique
+from forms import REQUIRED, BaseForm, choices, strip
+from forms.admin import read_day, unique
 from models import Holiday
 from services import deadlines
 
@@ -38,11 +38,7 @@ class HolidayForm(BaseForm):
             self.day.data = self.day.data.strftime("%d/%m/%Y")
 
     def validate_day(self, field):
-        try:
-            field.day = parse_day(field.data)
-        except ValueError:
-            field.day = None
-            raise ValidationError("Ngày không hợp lệ: nhập dd/mm/yyyy, ví dụ 02/09/2026.") from None
+        read_day(field, "02/09/2026")
         if not FIRST_YEAR <= field.day.year <= LAST_YEAR:
             raise ValidationError("Năm cần trong khoảng %d–%d." % (FIRST_YEAR, LAST_YEAR))
         unique(Holiday.select().where(Holiday.day == field.day), self.holiday, DAY_TAKEN)

@@ -1,4 +1,5 @@
 """Validation of proposals (Art. 8): recording, the content department, appraisals, decision, the dialogue made."""
+from werkzeug.datastructures import MultiDict
 from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -138,6 +139,15 @@ class ProposalDialogueForm(DialogueForm):
         # One content or field, at the People's request: never a periodic (conference) dialogue.
         self.kind.choices = options((k, v) for k, v in DIALOGUE_KINDS.items() if k != "periodic")
 
+
+
+def chairman_dialogue_data(formdata):
+    """What was posted, with the facts of a Chairman's dialogue fixed (not typed)."""
+    data = MultiDict(formdata)
+    data.setlist("audience", ["citizens"])
+    data.setlist("is_chairman", ["y"])
+    data.setlist("occasion", [""])
+    return data
 
 
 class ProgramForm(BaseForm):

@@ -9,7 +9,6 @@ dialogue with its program (agenda, briefing, participants) that enters the dialo
 import functools
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
-from werkzeug.datastructures import MultiDict
 
 from forms.proposals import (
     DECISIONS,
@@ -20,6 +19,7 @@ from forms.proposals import (
     ProposalDialogueForm,
     ProposalForm,
     StartForm,
+    chairman_dialogue_data,
     conflict_fields,
     program_conflict_fields,
 )
@@ -58,15 +58,8 @@ def stale_message(current):
                         status=PROPOSAL_STATUSES.get(current.status, current.status).lower())
 
 
-def with_conflict_fields(current):
-    if current is None:
-        return []
-    current.updated_by_name = AuditLog.last_editor_name(current)
-    return conflict_fields(current)
-
-
 def detail_page(proposal, assign_form=None, start_form=None, appraisal_form=None, decision_form=None,
-                message=None, current=None):
+                message=None):
     """The detail page; forms given carry what the user typed and their errors."""
     errors = {}
     for form in (assign_form, start_form, appraisal_form, decision_form):
@@ -84,7 +77,7 @@ def detail_page(proposal, assign_form=None, start_form=None, appraisal_form=None
     return render_template(
         "staff/proposals/detail.html", proposal=proposal, appraisals=appraisals,
         events=proposal_service.timeline(proposal), dialogue=dialogue, errors=errors, message=message,
-        current=current, current_fields=with_conflict_fields(current),
+        current=None, current_fields=[],  # a step refused by a newer version says so in `message`
         assign_form=assign_form, appraisal_form=appraisal_form, decision_form=decision_form,
         pending_bodies=[b for b in Agency.appraisers() if b.id not in given],
         refusal=proposal_service.decision_refusal(proposal),
@@ -147,8 +140,10 @@ def detail_get(proposal_id):
 # ---------------------------------------------------------------- record and edit
 
 def form_page(form, proposal=None, errors=None, current=None):
+    if current is not None:
+        current.updated_by_name = AuditLog.last_editor_name(current)
     return render_template("staff/proposals/form.html", form=form, proposal=proposal, errors=errors or {},
-                           current=current, current_fields=with_conflict_fields(current))
+                           current=current, current_fields=conflict_fields(current) if current else [])
 
 
 @bp.get("/moi")
@@ -170,21 +165,23 @@ def new_post():
                               lambda form: proposal_service.record(g.user, form.values()), done)
 
 
-def _editable_or_409(proposal):
-    if proposal.status not in EDITABLE_STATUSES:
-        return detail_page(proposal, message="Đề xuất đã có quyết định (%s); không sửa được nữa."
-                           % PROPOSAL_STATUSES[proposal.status].lower()), 409
-    return None
+def while_editable(view):
+    """The proposal to the view while it is not decided; once decided, a 409 page that says so."""
+    @functools.wraps(view)
+    def wrapped(proposal_id):
+        proposal = get_proposal(proposal_id)
+        if proposal.status not in EDITABLE_STATUSES:
+            return detail_page(proposal, message="Đề xuất đã có quyết định (%s); không sửa được nữa."
+                               % PROPOSAL_STATUSES[proposal.status].lower()), 409
+        return view(proposal)
+    return wrapped
 
 
 @bp.get("/<int:proposal_id>/sua")
 @roles_required(*RECORDERS)
-def edit_get(proposal_id):
+@while_editable
+def edit_get(proposal):
     """The proposal's form, filled in, while it is not decided."""
-    proposal = get_proposal(proposal_id)
-    refused = _editable_or_409(proposal)
-    if refused:
-        return refused
     form = ProposalForm(formdata=None, proposal=proposal)
     form.fill(proposal)
     return form_page(form, proposal)
@@ -192,12 +189,9 @@ def edit_get(proposal_id):
 
 @bp.post("/<int:proposal_id>/sua")
 @roles_required(*RECORDERS)
-def edit_post(proposal_id):
+@while_editable
+def edit_post(proposal):
     """Save an edit unless someone saved the proposal since it was opened (409 with their values)."""
-    proposal = get_proposal(proposal_id)
-    refused = _editable_or_409(proposal)
-    if refused:
-        return refused
 
     def save(form):
         return proposal_service.edit(proposal, form.version.data, g.user, form.values())
@@ -299,15 +293,6 @@ def decision_post(proposal_id):
 
 # ---------------------------------------------------------------- the dialogue and its program
 
-def dialogue_form_data():
-    """What was posted, with the facts of a Chairman's dialogue fixed (not typed)."""
-    data = MultiDict(request.form)
-    data.setlist("audience", ["citizens"])
-    data.setlist("is_chairman", ["y"])
-    data.setlist("occasion", [""])
-    return data
-
-
 def dialogue_page(proposal, form, errors=None, message=None):
     return render_template("staff/proposals/dialogue_form.html", proposal=proposal, form=form,
                            errors=errors or {}, message=message)
@@ -331,7 +316,7 @@ def dialogue_get(proposal_id):
 def dialogue_post(proposal_id):
     """Create the dialogue with its program; it enters the lifecycle at "Đã thẩm định"."""
     proposal = get_proposal(proposal_id)
-    form = ProposalDialogueForm(formdata=dialogue_form_data())
+    form = ProposalDialogueForm(formdata=chairman_dialogue_data(request.form))
     reason = proposal_service.dialogue_refusal(proposal)
     if reason:
         return dialogue_page(proposal, form, message=reason), 409
@@ -365,9 +350,8 @@ def program_page(proposal, dialogue, form, errors=None, current=None):
 
 
 def _program_dialogue(proposal):
-    if not proposal.dialogue_id:
-        abort(404)
-    return Dialogue.get_by_id(proposal.dialogue_id)
+    """The dialogue made from the proposal; 404 while there is none."""
+    return get_or_404(Dialogue.select().where(Dialogue.id == proposal.dialogue_id))
 
 
 @bp.get("/<int:proposal_id>/chuong-trinh")
