@@ -195,7 +195,7 @@ def register_commands(app):
     @click.password_option()
     def create_user_command(username, full_name, role, unit_code, email, password):
         """Create a user account (the password is asked for twice)."""
-        from views.auth import hash_password
+        from services.accounts import hash_password
         unit = None
         if unit_code:
             unit = models.Unit.get_or_none(models.Unit.code == unit_code)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import peewee as pw
 from playhouse.db_url import connect
 
-from services.text import document_number, fold, slugify
+from services.text import document_number, fold, person_sort_key, slugify, sort_key
 
 db = pw.DatabaseProxy()
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -80,6 +80,17 @@ ROLES = {
 }
 
 
+class Rows(list):
+    """Records sorted in Python (Vietnamese order) that page like a query: count() and paginate()."""
+
+    def count(self):
+        return len(self)
+
+    def paginate(self, page, per_page):
+        start = (page - 1) * per_page
+        return self[start:start + per_page]
+
+
 class Unit(Versioned):
     code = pw.CharField(unique=True, max_length=20)
     name = pw.CharField(max_length=200)
@@ -89,6 +100,17 @@ class Unit(Versioned):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def in_name_order(cls, query=None):
+        """Units in Vietnamese alphabetical order."""
+        return Rows(sorted(query if query is not None else cls.select(), key=lambda u: sort_key(u.name)))
+
+    @classmethod
+    def with_user_count(cls):
+        """Units with `user_count`, the number of accounts in each (one query), in Vietnamese order."""
+        return cls.in_name_order(cls.select(cls, pw.fn.COUNT(User.id).alias("user_count"))
+                                 .join(User, pw.JOIN.LEFT_OUTER, on=(User.unit == cls.id)).group_by(cls))
+
 
 AGENCY_KINDS = {
     "department": "Sở, ban, ngành",
@@ -97,6 +119,7 @@ AGENCY_KINDS = {
     "front": "Mặt trận, đoàn thể",
     "state": "Cơ quan nhà nước",
 }
+PROPOSING_AGENCY_KINDS = ("department", "district")  # who may propose a Chairman's dialogue (Art. 8)
 
 
 class Agency(Versioned):
@@ -106,6 +129,23 @@ class Agency(Versioned):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def appraisers(cls):
+        """The appraising bodies, by name."""
+        return list(cls.select().where(cls.is_appraiser).order_by(cls.name))
+
+    @classmethod
+    def proposing(cls, keep=None):
+        """Who may propose a Chairman's dialogue (Sở, ban, ngành; UBND huyện, thành phố), and `keep` (an id)."""
+        return (cls.select().where((cls.kind.in_(PROPOSING_AGENCY_KINDS) & ~cls.is_appraiser) | (cls.id == (keep or 0)))
+                .order_by(cls.kind, cls.name))
+
+    @classmethod
+    def proposing_or_proposed(cls):
+        """The proposing agencies and any other that has a proposal, appraisers aside, by name (the list filter)."""
+        return (cls.select().where(cls.kind.in_(PROPOSING_AGENCY_KINDS) | cls.id.in_(Proposal.select(Proposal.agency)))
+                .where(~cls.is_appraiser).order_by(cls.name))
 
 
 class User(Versioned):
@@ -138,6 +178,22 @@ class User(Versioned):
     def is_content_staff(self):
         return self.role in ("specialist", "unit_head")
 
+    @classmethod
+    def with_unit(cls):
+        """Accounts with their unit in the same query."""
+        return cls.select(cls, Unit).join(Unit, pw.JOIN.LEFT_OUTER, on=(cls.unit == Unit.id))
+
+    @classmethod
+    def in_name_order(cls, query=None):
+        """Accounts in Vietnamese order of given names."""
+        return Rows(sorted(query if query is not None else cls.select(), key=lambda u: person_sort_key(u.full_name)))
+
+    @classmethod
+    def filtered(cls, role="", unit=None, query=None):
+        """The account list's filters: a role and a unit."""
+        return where_given(query if query is not None else cls.with_unit(),
+                           (cls.role, role if role in ROLES else ""), (cls.unit, unit))
+
 
 class Field(Versioned):
     code = pw.CharField(unique=True, max_length=40)  # ASCII slug
@@ -165,6 +221,11 @@ class Holiday(Versioned):
     day = pw.DateField(unique=True)
     name = pw.CharField(max_length=120)
     kind = pw.CharField(max_length=20, default="holiday")  # holiday | workday (make-up working day)
+
+    @classmethod
+    def in_year(cls, year):
+        """The year's days off and make-up working days, in date order."""
+        return list(cls.select().where(cls.day.between(dt.date(year, 1, 1), dt.date(year, 12, 31))).order_by(cls.day))
 
 
 # ---------------------------------------------------------------- plans and dialogues
@@ -222,6 +283,23 @@ DIALOGUE_TRANSITIONS = {
     "cancelled": (),
 }
 DIALOGUE_NOTE_REQUIRED = {"postponed", "cancelled"}  # a reason must be given
+
+
+def where_given(query, *pairs):
+    """The query narrowed by `column == value` for each (column, value) pair whose value is given."""
+    for column, value in pairs:
+        if value:
+            query = query.where(column == value)
+    return query
+
+
+def years_of(column):
+    """The years from the earliest to the latest value of a date or time column, newest first."""
+    first, last = column.model.select(pw.fn.MIN(column), pw.fn.MAX(column)).scalar(as_tuple=True)
+    if not first:
+        return []
+    first, last = (v.year if hasattr(v, "year") else int(str(v)[:4]) for v in (first, last))
+    return list(range(last, first - 1, -1))
 
 
 class Dialogue(Versioned):
@@ -309,11 +387,7 @@ class Dialogue(Versioned):
     @classmethod
     def years(cls):
         """Years that have dialogues, newest first."""
-        first, last = cls.select(pw.fn.MIN(cls.starts_at), pw.fn.MAX(cls.starts_at)).scalar(as_tuple=True)
-        if not first:
-            return []
-        first, last = (v.year if hasattr(v, "year") else int(str(v)[:4]) for v in (first, last))
-        return list(range(last, first - 1, -1))
+        return years_of(cls.starts_at)
 
     @classmethod
     def upcoming(cls, on=None):
@@ -321,6 +395,45 @@ class Dialogue(Versioned):
         return (cls.select()
                 .where(cls.starts_at >= start, cls.status.in_(("proposed", "appraised", "scheduled")))
                 .order_by(cls.starts_at))
+
+    @classmethod
+    def filtered(cls, year=None, kind="", audience="", status="", when="", query=None, at=None):
+        """The list's filters: a year of starts, kind, audience, status, and "upcoming" or "past" (from `at`)."""
+        query = where_given(query if query is not None else cls.select(),
+                            (cls.kind, kind), (cls.audience, audience), (cls.status, status))
+        if year:
+            query = query.where(cls.starts_at >= dt.datetime(year, 1, 1), cls.starts_at < dt.datetime(year + 1, 1, 1))
+        if when == "upcoming":
+            query = query.where(cls.starts_at >= (at or now()))
+        elif when == "past":
+            query = query.where(cls.starts_at < (at or now()))
+        return query
+
+    def fields_in_order(self):
+        """Its fields, in the fields' own order."""
+        return list(Field.select().join(DialogueField).where(DialogueField.dialogue == self.id)
+                    .order_by(Field.position, Field.name))
+
+    def links_differ(self, field_ids, user_ids):
+        """True when these fields or attendees are not the stored ones (an edit must then bump the version)."""
+        return ({link.field_id for link in self.field_links} != set(field_ids)
+                or {link.user_id for link in self.attendee_links} != set(user_ids))
+
+    def replace_links(self, field_ids, user_ids):
+        """Make its fields and attendees these; return the audit diff of what changed."""
+        diff = {}
+        for model, column, wanted, key in (
+                (DialogueField, DialogueField.field, set(field_ids), "fields"),
+                (DialogueAttendee, DialogueAttendee.user, set(user_ids), "attendees")):
+            have = {row[0] for row in model.select(column).where(model.dialogue == self.id).tuples()}
+            if have == wanted:
+                continue
+            if have - wanted:
+                model.delete().where(model.dialogue == self.id, column.in_(have - wanted)).execute()
+            if wanted - have:
+                model.insert_many([{"dialogue": self.id, column.name: i} for i in sorted(wanted - have)]).execute()
+            diff[key] = (sorted(have), sorted(wanted))
+        return diff
 
 
 class DialogueField(BaseModel):
@@ -958,6 +1071,44 @@ class Proposal(Versioned):
             return query.where(cls.content_unit == user.unit_id)
         return query.where(pw.SQL("1 = 0"))
 
+    def may_appraise(self, user):
+        """The coordinator, the chief, and the staff of the content department in charge."""
+        if user.role in ("coordinator", "chief"):
+            return True
+        return user.is_content_staff and self.content_unit_id is not None and user.unit_id == self.content_unit_id
+
+    @classmethod
+    def years(cls):
+        """Years in which proposals were received, newest first."""
+        return years_of(cls.received_on)
+
+    @classmethod
+    def filtered(cls, status="", agency=None, year=None, query=None):
+        """The list's filters: status, proposing agency, year received."""
+        query = where_given(query if query is not None else cls.select(), (cls.status, status), (cls.agency, agency))
+        if year:
+            query = query.where(cls.received_on >= dt.date(year, 1, 1), cls.received_on < dt.date(year + 1, 1, 1))
+        return query
+
+    @classmethod
+    def listed(cls, user):
+        """Proposals the user may see, with agency, content unit and `appraisal_count` (one query)."""
+        count = Appraisal.select(pw.fn.COUNT(Appraisal.id)).where(Appraisal.proposal == cls.id)
+        return (cls.visible_to(user, cls.select(cls, Agency, Unit)).join(Agency)
+                .switch(cls).join(Unit, pw.JOIN.LEFT_OUTER)
+                .select_extend(count.alias("appraisal_count")))
+
+    def appraisal_rows(self):
+        """Its appraisals with their bodies, in the order they were given."""
+        return list(Appraisal.select(Appraisal, Agency).join(Agency)
+                    .where(Appraisal.proposal == self.id).order_by(Appraisal.at, Appraisal.id))
+
+    def first_change(self, status):
+        """The first time it reached `status` (its status history), or None."""
+        return (StatusChange.select().where(StatusChange.object_type == self._meta.table_name,
+                                            StatusChange.object_id == self.id, StatusChange.to_status == status)
+                .order_by(StatusChange.at, StatusChange.id).first())
+
 
 class Appraisal(BaseModel):
     """One appraising body's opinion on a proposal (Ban Dân vận Tỉnh ủy, Ủy ban MTTQ tỉnh)."""
@@ -1079,6 +1230,23 @@ class AuditLog(BaseModel):
     @property
     def change_list(self):
         return sorted(json.loads(self.changes).items()) if self.changes else []
+
+    @classmethod
+    def newest_first(cls):
+        """The log with who did each thing (one query), newest first."""
+        return (cls.select(cls, User).join(User, pw.JOIN.LEFT_OUTER, on=(cls.user == User.id))
+                .order_by(cls.at.desc(), cls.id.desc()))
+
+    @classmethod
+    def filtered(cls, user=None, object_type="", action="", date_from=None, date_to=None, query=None):
+        """The log narrowed to one person, kind of record, action, and days from–to (both included)."""
+        query = where_given(query if query is not None else cls.select(),
+                            (cls.user, user), (cls.object_type, object_type), (cls.action, action))
+        if date_from:
+            query = query.where(cls.at >= dt.datetime.combine(date_from, dt.time()))
+        if date_to:
+            query = query.where(cls.at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()))
+        return query
 
 
 def _plain(value):

@@ -33,7 +33,7 @@ NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm 
 
 def fill(opinions, dialogues, seed=7):
     rng = random.Random(seed)
-    from views.auth import hash_password
+    from services.accounts import hash_password
     with models.db.atomic():
         units = [models.Unit.create(code="U%02d" % i, name="Phòng số %d" % i, kind="content") for i in range(12)]
         fields = [models.Field.create(code="f%d" % i, name=s, position=i) for i, s in enumerate(SUBJECTS)]

@@ -1062,7 +1062,7 @@ class _Loader:
             self.agencies[name] = models.Agency.create(name=name, kind=kind, is_appraiser=appraiser)
         for position, (code, name) in enumerate(FIELDS, start=1):
             self.fields[code] = models.Field.create(code=code, name=name, position=position)
-        from views.auth import hash_password
+        from services.accounts import hash_password
         password_hash = hash_password(DEMO_PASSWORD, self.password_params)  # once: hashing is slow
         for username, full_name, role, unit, title in USERS:
             self.users[username] = models.User.create(

@@ -5,6 +5,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import models
+from forms import proposals as proposal_forms
 from models import Agency, Appraisal, AuditLog, Dialogue, DialogueAttendee, Proposal, StatusChange, Unit
 from tests.conftest import user
 
@@ -514,8 +515,7 @@ def test_a_body_recorded_twice_at_once_keeps_one_opinion(login, db, monkeypatch)
             "appr-at": models.today().isoformat()}
     c = login("coordinator")
     assert c.post_form(url, form).status_code == 303
-    from views import proposals as proposals_view
-    monkeypatch.setattr(proposals_view.AppraisalForm, "validate_body", lambda self, field: None)
+    monkeypatch.setattr(proposal_forms.AppraisalForm, "validate_body", lambda self, field: None)
     response = c.post_form(url, dict(form, **{"appr-opinion": "Lần thứ hai."}))
     assert response.status_code == 409
     assert "đã có ý kiến thẩm định cho đề xuất; ý kiến vừa gửi không được ghi" in response.get_data(as_text=True)

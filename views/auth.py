@@ -1,36 +1,13 @@
-"""Login, logout, the signed-in user on every request, and the role checks views use."""
+"""Login, logout, the signed-in user on every request, and the role checks views use (accounts: services/accounts)."""
 import datetime as dt
 import functools
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 
-from models import User, audit, db, now
+from models import User, now
+from services import accounts
 
 bp = Blueprint("auth", __name__)
-
-_hashers = {}
-
-
-def _hasher(params):
-    key = tuple(sorted((params or {}).items()))
-    if key not in _hashers:
-        _hashers[key] = PasswordHasher(**dict(key))
-    return _hashers[key]
-
-
-def hash_password(password, params=None):
-    """argon2id hash; `params` (time_cost, memory_cost, parallelism) default to the library's."""
-    return _hasher(params).hash(password)
-
-
-def check_password(user, password):
-    try:
-        return _hasher(current_app.config["PASSWORD_HASH"]).verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
 
 def _end_session():
     session.clear()
@@ -108,30 +85,11 @@ def login_post():
     password = request.form.get("password", "")
     next_url = request.form.get("next", "")
     config = current_app.config
-    user = User.get_or_none(User.username == username)
-    error = None
-    if user is not None and user.locked_until and user.locked_until > now():
-        minutes = int((user.locked_until - now()).total_seconds() // 60) + 1
-        error = "Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau %d phút." % minutes
-    elif user is None or not user.active or not check_password(user, password):
-        error = "Tên đăng nhập hoặc mật khẩu không đúng."
-        if user is not None and user.active:
-            with db.atomic():
-                failures = user.failed_logins + 1
-                locked = None
-                if failures >= config["LOGIN_MAX_FAILURES"]:
-                    locked = now() + dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-                    failures = 0
-                    error = ("Đăng nhập sai %d lần: tài khoản bị tạm khóa %d phút."
-                             % (config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"]))
-                User.update(failed_logins=failures, locked_until=locked).where(User.id == user.id).execute()
-                audit(user, "login_failed", user, summary="Đăng nhập sai")
+    user, error = accounts.log_in(username, password, config["PASSWORD_HASH"], config["LOGIN_MAX_FAILURES"],
+                                  config["LOGIN_LOCK_MINUTES"])
     if error:
         return render_template("auth/login.html", username=username, error=error, expired=False,
                                next=next_url), 401
-    with db.atomic():
-        User.update(failed_logins=0, locked_until=None, last_login_at=now()).where(User.id == user.id).execute()
-        audit(user, "login", user, summary="Đăng nhập")
     session.clear()
     session["user_id"] = user.id
     session["epoch"] = user.session_epoch
@@ -144,8 +102,7 @@ def login_post():
 def logout():
     """End the session."""
     if g.get("user") is not None:
-        with db.atomic():
-            audit(g.user, "logout", g.user, summary="Đăng xuất")
+        accounts.log_out(g.user)
     _end_session()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("auth.login_get"), code=303)
