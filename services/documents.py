@@ -111,15 +111,19 @@ def text_width_mm(text, size_pt, bold=False):
 # ---------------------------------------------------------------- low-level helpers
 
 
-def _fonts(run, size=None, bold=None, italic=None):
-    run.font.name = FONT
-    rpr = run._element.get_or_add_rPr()
+def _font_everywhere(rpr):
+    """Times New Roman for every script of a run's (or a style's) properties."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
     for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attr), FONT)
+
+
+def _fonts(run, size=None, bold=None, italic=None):
+    run.font.name = FONT
+    _font_everywhere(run._element.get_or_add_rPr())
     if size is not None:
         run.font.size = Pt(size)
     if bold is not None:
@@ -309,12 +313,7 @@ def _setup(document):
     normal = document.styles["Normal"]
     normal.font.name, normal.font.size = FONT, BODY_SIZE
     rpr = normal.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
+    _font_everywhere(rpr)
     lang = OxmlElement("w:lang")
     lang.set(qn("w:val"), "vi-VN")
     rpr.append(lang)
