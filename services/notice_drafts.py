@@ -9,21 +9,8 @@ import re
 
 import peewee as pw
 
-from models import (
-    Conclusion,
-    ConclusionNotice,
-    ConclusionOpinion,
-    ConflictError,
-    Opinion,
-    Unit,
-    User,
-    audit,
-    db,
-    now,
-    record_transition,
-    save_versioned,
-    today,
-)
+import models
+from models import Conclusion, ConclusionNotice, ConclusionOpinion, ConflictError, Opinion, Unit, audit, db
 from services import deadlines, documents
 from services.notices import DOC_TYPE, require_draft
 
@@ -100,8 +87,8 @@ def conclusion_from_opinion(opinion):
     unit = Unit.get_or_none(Unit.id == opinion.assigned_unit_id) if opinion.assigned_unit_id else None
     decision = (opinion.draft_answer or "").strip() or (
         "Giao %s nghiên cứu, giải quyết ý kiến %s." % (unit.name if unit else "đơn vị liên quan", opinion.code))
-    deadline = opinion.deadline if opinion.deadline and opinion.deadline >= today() else \
-        deadlines.add_deadline(today(), 10, "working")
+    deadline = opinion.deadline if opinion.deadline and opinion.deadline >= models.today() else \
+        deadlines.add_deadline(models.today(), 10, "working")
     return {"decision": decision, "responsible_unit": opinion.assigned_unit_id,
             "responsible_user": opinion.assigned_to_id, "deadline": deadline, "field": opinion.field_id}
 
@@ -112,7 +99,7 @@ def create_draft(dialogue, user, values, opinions):
     with db.atomic():
         notice = ConclusionNotice.create(dialogue=dialogue.id, status="draft", doc_type=DOC_TYPE,
                                          created_by=user.id, **values)
-        record_transition(notice, user, "", "draft", "Soạn dự thảo")
+        models.record_transition(notice, user, "", "draft", "Soạn dự thảo")
         audit(user, "create", notice, {k: (None, v) for k, v in values.items()},
               summary="Soạn thông báo kết luận: %s" % notice.title)
         for opinion in opinions:
@@ -123,6 +110,11 @@ def create_draft(dialogue, user, values, opinions):
             changes["opinions"] = ([], [opinion.id])
             audit(user, "create", conclusion, changes, summary="Thêm kết luận cho ý kiến %s" % opinion.code)
     return notice
+
+
+def save_notice(notice, user, version, values):
+    """Save a draft's title, body and recipients; raises ConflictError."""
+    return models.save_versioned(notice, version, user, values, summary="Sửa thông báo kết luận: %s" % values["title"])
 
 
 # ---------------------------------------------------------------- the draft's conclusions
@@ -155,9 +147,9 @@ def add_conclusion(notice, user, values, opinion_ids):
 def save_conclusion(conclusion, notice, user, version, values, opinion_ids):
     """Save a conclusion of a draft notice and the opinions it answers; raises ConflictError."""
     if sorted(opinion_ids) != sorted(link.opinion_id for link in conclusion.opinion_links):
-        values = dict(values, updated_at=now())  # the links changed: the version grows too
+        values = dict(values, updated_at=models.now())  # the links changed: the version grows too
     with db.atomic():
-        saved = save_versioned(conclusion, version, user, values,
+        saved = models.save_versioned(conclusion, version, user, values,
                                summary="Sửa kết luận của thông báo: %s" % notice.title)
         links = link_opinions(saved, opinion_ids)
         if links:
@@ -195,7 +187,7 @@ def administrative_document(notice, province="…", place="…"):
     conclusions = list(Conclusion.select(Conclusion, Unit).join(Unit, pw.JOIN.LEFT_OUTER)
                        .where(Conclusion.notice == notice.id).order_by(Conclusion.id))
     signed = notice.status == "signed"
-    signer = User.get_or_none(User.id == notice.signed_by_id) if signed and notice.signed_by_id else None
+    signer = notice.signed_by if signed and notice.signed_by_id else None
     return documents.AdministrativeDocument(
         doc_type=notice.doc_type, type_name="THÔNG BÁO", summary=summary_line(notice.title), body_md=notice.body_md,
         number=notice.number if signed else None, year=notice.year if signed else None,

@@ -7,8 +7,7 @@ Who does what:
 - coordinator, leader, chief: read every notice; unit staff (specialist, unit head) read the signed
   notices that hold a conclusion for their unit; admin reads none.
 
-The workflow (numbering, signing, corrections) is services/notices.py; the first draft, the draft's
-conclusions and the document are services/notice_drafts.py; the forms are forms/notices.py.
+The workflow is services/notices.py; the draft, its conclusions and the document services/notice_drafts.py.
 """
 import functools
 
@@ -16,17 +15,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 
 from forms import parse_id
 from forms.notices import DEADLINE_MODES, ConclusionForm, NoteForm, NoticeForm, SignForm
-from models import (
-    NOTICE_STATUSES,
-    AuditLog,
-    Conclusion,
-    ConclusionNotice,
-    ConflictError,
-    Dialogue,
-    StatusChange,
-    save_versioned,
-    today,
-)
+from models import NOTICE_STATUSES, AuditLog, Conclusion, ConclusionNotice, ConflictError, Dialogue, StatusChange, today
 from services import documents, notice_drafts, notices
 from views.auth import roles_required
 from views.common import Page, edit_with_conflict, get_or_404, invalid_status, page_arg, wants_fragment, year_arg
@@ -62,6 +51,13 @@ def get_conclusion(notice, conclusion_id):
     return get_or_404(Conclusion.select().where(Conclusion.id == conclusion_id, Conclusion.notice == notice.id))
 
 
+def _conclusion_of_draft(notice_id, conclusion_id=None):
+    """(the draft notice, its conclusion or None for a new one, the opinions the conclusion may answer)."""
+    notice = get_draft(notice_id)
+    conclusion = get_conclusion(notice, conclusion_id) if conclusion_id is not None else None
+    return notice, conclusion, notice_drafts.linkable_opinions(notice, g.user, conclusion)
+
+
 @bp.errorhandler(notices.NotAllowed)
 def _not_allowed(refusal):
     """What the notice's state does not allow: the notice as it stands, with the reason (409)."""
@@ -79,8 +75,7 @@ def list_get():
     page = Page(ConclusionNotice.register(g.user, **filters), page_arg(), current_app.config["PER_PAGE"])
     replaced = {row[0] for row in ConclusionNotice.replaced_ids().tuples()}
     template = "staff/notices/_results.html" if wants_fragment() else "staff/notices/list.html"
-    return render_template(template, page=page, filters=filters, years=ConclusionNotice.years(), replaced=replaced,
-                           NOTICE_STATUSES=NOTICE_STATUSES)
+    return render_template(template, page=page, filters=filters, years=ConclusionNotice.years(), replaced=replaced)
 
 
 # ---------------------------------------------------------------- drafting
@@ -95,11 +90,7 @@ def _new_page(dialogue, form, opinions, errors=None, current=None):
 def _dialogue_arg():
     """The ?dialogue= of the new-notice form: 404 when unknown; None (the chooser) when not given."""
     raw = request.args.get("dialogue", "")
-    if not raw:
-        return None
-    if parse_id(raw) is None:
-        abort(404)
-    return get_or_404(Dialogue.select().where(Dialogue.id == parse_id(raw)))
+    return get_or_404(Dialogue.select().where(Dialogue.id == (parse_id(raw) or 0))) if raw else None
 
 
 def _not_held(dialogue):
@@ -208,8 +199,7 @@ def edit_post(notice_id):
     notice = get_draft(notice_id)
 
     def save(form):
-        return save_versioned(notice, form.version.data, g.user, form.values(),
-                              summary="Sửa thông báo kết luận: %s" % form.title.data.strip())
+        return notice_drafts.save_notice(notice, g.user, form.version.data, form.values())
 
     return edit_with_conflict(NoticeForm(notice=notice), functools.partial(_edit_page, notice), save,
                               lambda _saved: ("Đã lưu thay đổi.", _detail_url(notice)))
@@ -235,8 +225,7 @@ def _conclusion_page(notice, form, opinions, conclusion=None, errors=None, curre
 @roles_required(*DRAFTERS)
 def conclusion_new_get(notice_id):
     """An empty conclusion form, its deadline ten working days away."""
-    notice = get_draft(notice_id)
-    opinions = notice_drafts.linkable_opinions(notice, g.user)
+    notice, _none, opinions = _conclusion_of_draft(notice_id)
     return _conclusion_page(notice, ConclusionForm.blank(opinions), opinions)
 
 
@@ -244,8 +233,7 @@ def conclusion_new_get(notice_id):
 @roles_required(*DRAFTERS)
 def conclusion_new_post(notice_id):
     """Add a conclusion to a draft notice."""
-    notice = get_draft(notice_id)
-    opinions = notice_drafts.linkable_opinions(notice, g.user)
+    notice, _none, opinions = _conclusion_of_draft(notice_id)
 
     def save(form):
         return notice_drafts.add_conclusion(notice, g.user, form.values(), form.opinion_ids.data or [])
@@ -260,9 +248,7 @@ def conclusion_new_post(notice_id):
 @roles_required(*DRAFTERS)
 def conclusion_edit_get(notice_id, conclusion_id):
     """A conclusion of a draft notice, filled in, at the version it was opened at."""
-    notice = get_draft(notice_id)
-    conclusion = get_conclusion(notice, conclusion_id)
-    opinions = notice_drafts.linkable_opinions(notice, g.user, conclusion)
+    notice, conclusion, opinions = _conclusion_of_draft(notice_id, conclusion_id)
     return _conclusion_page(notice, ConclusionForm.of(conclusion, opinions), opinions, conclusion)
 
 
@@ -270,9 +256,7 @@ def conclusion_edit_get(notice_id, conclusion_id):
 @roles_required(*DRAFTERS)
 def conclusion_edit_post(notice_id, conclusion_id):
     """Save a conclusion of a draft notice, with conflict detection."""
-    notice = get_draft(notice_id)
-    conclusion = get_conclusion(notice, conclusion_id)
-    opinions = notice_drafts.linkable_opinions(notice, g.user, conclusion)
+    notice, conclusion, opinions = _conclusion_of_draft(notice_id, conclusion_id)
 
     def save(form):
         return notice_drafts.save_conclusion(conclusion, notice, g.user, form.version.data, form.values(),
@@ -315,14 +299,20 @@ def _stepped(notice, step, conflict, success, invalid_code=422, **shown):
     return redirect(_detail_url(notice), code=303)
 
 
+def _step_form(notice_id, action):
+    """The notice, if `action` starts where it stands (NotAllowed otherwise), its form, and whether that is valid."""
+    notice = get_notice(notice_id)
+    notices.check_step(notice, action)
+    form = NoteForm()
+    return notice, form, form.validate()
+
+
 @bp.post("/<int:notice_id>/trinh-ky")
 @roles_required(*DRAFTERS)
 def submit_post(notice_id):
     """Draft → submitted (to the chief for signing)."""
-    notice = get_notice(notice_id)
-    notices.check_step(notice, "submit")
-    form = NoteForm()
-    if not form.validate():
+    notice, form, valid = _step_form(notice_id, "submit")
+    if not valid:
         return render_detail(notice, 422, errors={"submit": form.first_errors().get("version", "")})
     return _stepped(notice, lambda: notices.submit(notice, g.user, form.version.data, form.note.data),
                     "Thông báo vừa được người khác cập nhật; kiểm tra lại rồi trình ký lần nữa.",
@@ -333,10 +323,8 @@ def submit_post(notice_id):
 @roles_required(*SIGNERS)
 def return_post(notice_id):
     """Submitted → draft, with the chief's reason."""
-    notice = get_notice(notice_id)
-    notices.check_step(notice, "return")
-    form = NoteForm()
-    note = form.note.data if form.validate() else ""
+    notice, form, valid = _step_form(notice_id, "return")
+    note = form.note.data if valid else ""
     return _stepped(notice, lambda: notices.return_to_draft(notice, g.user, form.version.data, note),
                     "Thông báo vừa được người khác cập nhật; kiểm tra lại.", "Đã trả lại dự thảo cho phòng TCHCQT.",
                     invalid_status(), note_form=form)
