@@ -28,7 +28,7 @@ from models import (
     record_transition,
     save_versioned,
 )
-from services import documents
+from services import numbering
 from services.text import document_number
 
 DOC_TYPE = "TB"
@@ -146,7 +146,7 @@ def sign(notice_id, user, expected_version, manual_number=None):
         signed_at = now()
         year = signed_at.year
         try:
-            with documents.numbering_transaction(db, year, DOC_TYPE):
+            with numbering.numbering_transaction(db, year, DOC_TYPE):
                 notice = ConclusionNotice.get_by_id(notice_id)
                 if notice.version != int(expected_version):
                     raise ConflictError(notice)

@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import models
-from services import deadlines, documents, notice_drafts
+from services import deadlines, documents, notice_drafts, numbering
 from services import notices as notices_service
 from tests.conftest import user
 
@@ -469,7 +469,7 @@ def test_signing_race_gives_distinct_consecutive_numbers(app, login, db, stall_a
 
 def test_signing_race_would_collide_without_the_lock(app, login, db, stall_after_read, monkeypatch):
     """The race test can fail: with a plain (deferred) transaction both signings read the same number."""
-    monkeypatch.setattr(documents, "numbering_transaction", lambda database, year, doc_type: database.atomic())
+    monkeypatch.setattr(numbering, "numbering_transaction", lambda database, year, doc_type: database.atomic())
     notices = [make_notice(status="submitted"), make_notice(status="submitted")]
     db.close()
     results = _sign_in_threads(app, login, notices, stall_after_read)
