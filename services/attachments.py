@@ -1,5 +1,7 @@
-"""Attachments: who may see, add and delete a record's files; storing an upload whose type is read from
-its first bytes; clean display names; the files' place under the attachments folder.
+"""Attachments: who may see, add and delete a record's files; their storage and content sniffing.
+
+An upload's type is read from its first bytes; its name is cleaned for display; the files live
+under the attachments folder given by the caller.
 
 - PDF and images only (PNG, JPEG, WebP), recognised by the file's first bytes, never by its name
   or the type the browser claims; at most the limit given (app.config["ATTACHMENT_MAX_BYTES"]).

@@ -1,13 +1,14 @@
-"""Thông báo ý kiến kết luận: the routes to draft a notice from a held dialogue and its conclusions, submit,
-return, sign it with the number of the series (Số: NN/TB-VP), correct it, print it and download its DOCX.
+"""Thông báo ý kiến kết luận: the routes to draft, submit, return, sign, correct, print and download a notice.
+
+A notice is drafted from a held dialogue with its conclusions and signed with the number of the series
+(Số: NN/TB-VP): the workflow is services/notices.py; the draft, its conclusions and the document are
+services/notice_drafts.py.
 
 Who does what:
 - coordinator (TCHCQT): drafts the notice and its conclusions, submits it, drafts a correction;
 - chief: signs a submitted notice, or returns it to draft with a reason (nobody else signs);
 - coordinator, leader, chief: read every notice; unit staff (specialist, unit head) read the signed
   notices that hold a conclusion for their unit; admin reads none.
-
-The workflow is services/notices.py; the draft, its conclusions and the document services/notice_drafts.py.
 """
 import functools
 
