@@ -947,6 +947,49 @@ class ConclusionNotice(Versioned):
             return query.where(cls.status == "signed", cls.id.in_(mine))
         return query.where(pw.SQL("1 = 0"))
 
+    @classmethod
+    def openable_ids(cls, user, ids):
+        """Of these notice ids, those the user may open (one query)."""
+        if user is None or not ids:
+            return set()
+        if user.reads_everything:
+            return set(ids)
+        return {row.id for row in cls.visible_to(user, cls.select(cls.id)).where(cls.id.in_(ids))}
+
+    @classmethod
+    def register(cls, user, status="", year=None):
+        """The notices the user may see with their dialogue and `conclusion_count`, newest first; by status,
+        and by year (the number's year once signed, else the year it was drafted)."""
+        query = cls.visible_to(user, cls.select(cls, Dialogue).join(Dialogue))
+        if status:
+            query = query.where(cls.status == status)
+        if year:
+            start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+            query = query.where((cls.year == year)
+                                | (cls.year.is_null() & (cls.created_at >= start) & (cls.created_at < end)))
+        count = Conclusion.select(pw.fn.COUNT(Conclusion.id)).where(Conclusion.notice == cls.id)
+        return query.select_extend(count.alias("conclusion_count")).order_by(
+            pw.fn.COALESCE(cls.signed_at, cls.created_at).desc(), cls.id.desc())
+
+    @classmethod
+    def years(cls):
+        """Years with notices, newest first: the number's year once signed, else the year it was drafted."""
+        years = set()
+        for year, created in cls.select(cls.year, cls.created_at).tuples():
+            years.add(year or (created.year if hasattr(created, "year") else int(str(created)[:4])))
+        return sorted(years, reverse=True)
+
+    @classmethod
+    def corrections_of(cls, notice):
+        """The corrections drafted of this notice, by revision."""
+        return cls.select().where(cls.supersedes == notice.id).order_by(cls.revision)
+
+    @classmethod
+    def replacement_of(cls, notice):
+        """The signed correction that replaced this notice, or None."""
+        return (cls.select().where(cls.supersedes == notice.id, cls.status == "signed")
+                .order_by(cls.revision.desc()).first())
+
     @property
     def number_text(self):
         return document_number(self.number, self.doc_type)
@@ -957,6 +1000,8 @@ class ConclusionNotice(Versioned):
 
 
 class Conclusion(Versioned):
+    OPEN = ("open", "in_progress")  # still to be carried out
+
     notice = pw.ForeignKeyField(ConclusionNotice, backref="conclusions", on_delete="CASCADE")
     decision = pw.TextField()  # what is decided (internal wording)
     responsible_unit = pw.ForeignKeyField(Unit, null=True, backref="conclusions", on_delete="SET NULL")
@@ -1003,6 +1048,101 @@ class Conclusion(Versioned):
                  | cls.closed_at.is_null(False) | cls.id.in_(ever_closed))
         return cls.in_force().where(cls.is_public == True, shown)  # noqa: E712
 
+    @classmethod
+    def active(cls, query=None):
+        """Those still to be carried out (open or in progress)."""
+        return (query if query is not None else cls.select()).where(cls.status.in_(cls.OPEN))
+
+    @classmethod
+    def with_names(cls, query):
+        """Rows with the notice number, unit, person and field names in the same query (no N+1);
+        `query` is joined to the notice already (see in_force)."""
+        person = User.alias()
+        return (query.select_extend(ConclusionNotice.number.alias("notice_number"),
+                                    ConclusionNotice.doc_type.alias("notice_doc_type"),
+                                    ConclusionNotice.title.alias("notice_title"),
+                                    ConclusionNotice.year.alias("notice_year"),
+                                    ConclusionNotice.signed_at.alias("notice_signed_at"),
+                                    Unit.name.alias("unit_name"), person.full_name.alias("person_name"),
+                                    Field.name.alias("field_name"))
+                .join_from(cls, Unit, pw.JOIN.LEFT_OUTER, on=(cls.responsible_unit == Unit.id))
+                .join_from(cls, person, pw.JOIN.LEFT_OUTER, on=(cls.responsible_user == person.id))
+                .join_from(cls, Field, pw.JOIN.LEFT_OUTER, on=(cls.field == Field.id)))
+
+    @classmethod
+    def filtered(cls, query, status="", unit=None, field=None, year=None, flag="", bounds=None):
+        """The follow-up list's filters: status ("active": open or in progress), responsible unit, field,
+        the notice's year, and a deadline flag ("due_soon", "overdue", "severe") against `bounds`
+        (services.deadlines.flag_bounds; required with a flag)."""
+        if status == "active":
+            query = cls.active(query)
+        elif status:
+            query = query.where(cls.status == status)
+        if unit is not None:
+            query = query.where(cls.responsible_unit == unit)
+        if field is not None:
+            query = query.where(cls.field == field)
+        if year is not None:
+            query = query.where(ConclusionNotice.year == year)
+        if flag:
+            query = cls.active(query)
+            if flag == "due_soon":
+                query = query.where(cls.deadline >= bounds.today, cls.deadline < bounds.due_soon_before)
+            elif flag == "overdue":
+                query = query.where(cls.deadline < bounds.today)
+            else:
+                query = query.where(cls.deadline < bounds.severe_before)
+        return query
+
+    @classmethod
+    def of_notice(cls, notice, user):
+        """A notice's conclusions with unit, person and field, each with `opinions`: [(opinion, whether the
+        user may open it)] in code order."""
+        rows = list(cls.select(cls, Unit, User, Field)
+                    .join_from(cls, Unit, pw.JOIN.LEFT_OUTER, on=(cls.responsible_unit == Unit.id))
+                    .join_from(cls, User, pw.JOIN.LEFT_OUTER, on=(cls.responsible_user == User.id))
+                    .join_from(cls, Field, pw.JOIN.LEFT_OUTER, on=(cls.field == Field.id))
+                    .where(cls.notice == notice.id).order_by(cls.id))
+        visible = {o.id for o in Opinion.visible_to(user, Opinion.select(Opinion.id))
+                   .join(ConclusionOpinion).join(cls).where(cls.notice == notice.id)}
+        links = {}
+        for link in (ConclusionOpinion.select(ConclusionOpinion, Opinion).join(Opinion).switch(ConclusionOpinion)
+                     .join(cls).where(cls.notice == notice.id).order_by(Opinion.code)):
+            links.setdefault(link.conclusion_id, []).append((link.opinion, link.opinion_id in visible))
+        for row in rows:
+            row.opinions = links.get(row.id, [])
+        return rows
+
+    @classmethod
+    def open_by_unit(cls, on):
+        """(unit id, unit name, open, overdue on `on`) of the conclusions in force still to be carried out."""
+        overdue = pw.Case(None, [(cls.deadline < on, 1)], 0)
+        return (cls.active(cls.in_force(cls.select(cls.responsible_unit, Unit.name, pw.fn.COUNT(cls.id),
+                                                   pw.fn.SUM(overdue))))
+                .join_from(cls, Unit, pw.JOIN.LEFT_OUTER, on=(cls.responsible_unit == Unit.id))
+                .group_by(cls.responsible_unit, Unit.name).tuples())
+
+    @classmethod
+    def count_open_and_overdue(cls, query, on):
+        """(how many rows of `query`, how many of them overdue on `on`), in one query."""
+        total, late = query.select(pw.fn.COUNT(cls.id), pw.fn.SUM(pw.Case(None, [(cls.deadline < on, 1)], 0))
+                                   ).scalar(as_tuple=True)
+        return total or 0, int(late or 0)
+
+    def progress_floor(self):
+        """The lowest percent a new progress entry may give: work done does not shrink, except that
+        the first entry after a reopening may restate it (a reopened conclusion was not finished)."""
+        reopened_at = (StatusChange.select(pw.fn.MAX(StatusChange.at))
+                       .where(StatusChange.object_type == self._meta.table_name, StatusChange.object_id == self.id,
+                              StatusChange.from_status.in_(CONCLUSION_CLOSED),
+                              StatusChange.to_status == "in_progress")
+                       .scalar())
+        if reopened_at is None:
+            return self.percent_done
+        since = FollowUp.select().where(FollowUp.conclusion == self.id, FollowUp.at >= reopened_at,
+                                        FollowUp.percent_done.is_null(False)).exists()
+        return self.percent_done if since else 0
+
     @property
     def status_label(self):
         return CONCLUSION_STATUSES.get(self.status, self.status)
@@ -1033,6 +1173,18 @@ class FollowUp(BaseModel):
     percent_done = pw.IntegerField(null=True)
     user = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     at = pw.DateTimeField(default=now)
+
+    @classmethod
+    def of_conclusion(cls, conclusion):
+        """A conclusion's entries with their author."""
+        return cls.select(cls, User).join(User, pw.JOIN.LEFT_OUTER).where(cls.conclusion == conclusion.id)
+
+    @classmethod
+    def last_progress_at(cls, conclusion):
+        """When the latest progress entry of the conclusion is dated, or None."""
+        latest = (cls.select(cls.at).where(cls.conclusion == conclusion.id, cls.kind == "progress")
+                  .order_by(cls.at.desc()).first())
+        return latest.at if latest else None
 
     @property
     def kind_label(self):
@@ -1163,6 +1315,14 @@ class Attachment(BaseModel):
 
     class Meta:
         indexes = ((("object_type", "object_id"), False),)
+
+    @classmethod
+    def of_record(cls, object_type, object_id):
+        """A record's files, oldest first, with `uploader_name` in the same query."""
+        return list(cls.select(cls, User.full_name.alias("uploader_name"))
+                    .join(User, pw.JOIN.LEFT_OUTER, on=(cls.uploaded_by == User.id))
+                    .where(cls.object_type == object_type, cls.object_id == object_id)
+                    .order_by(cls.at, cls.id).objects())
 
 
 PUBLISH_RUN_STATUSES = {"queued": "Đang chờ", "running": "Đang chạy", "succeeded": "Hoàn tất",

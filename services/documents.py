@@ -21,17 +21,14 @@ One entry point, `render_docx(AdministrativeDocument) -> bytes`, shared by the c
 - Page numbers centred at the top from page 2: a different first-page header (empty) and a PAGE
   field in the default header.
 
-`numbering_transaction()` is the race-safe transaction for giving a document the next number of
-its series (notices and reports alike).
+The race-safe transaction that gives a document the next number of its series is services/numbering.py
+(`numbering_transaction` is also importable from here, where views/reports.py looks for it).
 """
-import contextlib
 import datetime
 import io
 import re
-import zlib
 from dataclasses import dataclass, field
 
-import peewee as pw
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -39,6 +36,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
+
+from services.numbering import numbering_transaction  # noqa: F401 - see the docstring
 
 FONT = "Times New Roman"
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
@@ -75,7 +74,6 @@ class AdministrativeDocument:
 
 # ---------------------------------------------------------------- texts
 
-
 def number_line(number, doc_type):
     """"Số: 05/TB-VP"; a blank number leaves room to write it in: "Số:      /TB-VP"."""
     if number is None:
@@ -110,16 +108,19 @@ def text_width_mm(text, size_pt, bold=False):
 
 # ---------------------------------------------------------------- low-level helpers
 
-
-def _fonts(run, size=None, bold=None, italic=None):
-    run.font.name = FONT
-    rpr = run._element.get_or_add_rPr()
+def _font_everywhere(rpr):
+    """Times New Roman for every script of a run's (or a style's) properties."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
     for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attr), FONT)
+
+
+def _fonts(run, size=None, bold=None, italic=None):
+    run.font.name = FONT
+    _font_everywhere(run._element.get_or_add_rPr())
     if size is not None:
         run.font.size = Pt(size)
     if bold is not None:
@@ -214,23 +215,18 @@ def _fixed(table, widths_mm):
 
 def _page_field(paragraph, size):
     """A PAGE field (the page's number) in the paragraph."""
-    def element(tag, **attrs):
+    def run_with(tag, **attrs):
         node = OxmlElement(tag)
         for key, value in attrs.items():
             node.set(qn(key), value)
+        _fonts(paragraph.add_run(), size)._r.append(node)
         return node
 
-    begin = _fonts(paragraph.add_run(), size)
-    begin._r.append(element("w:fldChar", **{"w:fldCharType": "begin"}))
-    instruction = _fonts(paragraph.add_run(), size)
-    text = element("w:instrText", **{"xml:space": "preserve"})
-    text.text = " PAGE "
-    instruction._r.append(text)
-    separate = _fonts(paragraph.add_run(), size)
-    separate._r.append(element("w:fldChar", **{"w:fldCharType": "separate"}))
+    run_with("w:fldChar", **{"w:fldCharType": "begin"})
+    run_with("w:instrText", **{"xml:space": "preserve"}).text = " PAGE "
+    run_with("w:fldChar", **{"w:fldCharType": "separate"})
     _fonts(paragraph.add_run("2"), size)
-    end = _fonts(paragraph.add_run(), size)
-    end._r.append(element("w:fldChar", **{"w:fldCharType": "end"}))
+    run_with("w:fldChar", **{"w:fldCharType": "end"})
 
 
 _INLINE = re.compile(r"(\*\*[^*]+\*\*|__[^_]+__|\*[^*\s][^*]*\*)")
@@ -298,7 +294,6 @@ def _body_paragraph(document, text, bold=False):
 
 # ---------------------------------------------------------------- the document
 
-
 def _setup(document):
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -309,12 +304,7 @@ def _setup(document):
     normal = document.styles["Normal"]
     normal.font.name, normal.font.size = FONT, BODY_SIZE
     rpr = normal.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
+    _font_everywhere(rpr)
     lang = OxmlElement("w:lang")
     lang.set(qn("w:val"), "vi-VN")
     rpr.append(lang)
@@ -406,42 +396,3 @@ def render_docx(doc: AdministrativeDocument) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
-
-
-# ---------------------------------------------------------------- numbering
-
-
-NUMBERING_LOCK_CLASS = 30_2020  # PostgreSQL advisory locks of document series: (class, series key)
-
-
-def series_key(year, doc_type):
-    """A stable 31-bit key of a series (year and document type), for an advisory lock."""
-    return zlib.crc32(("%s-%s" % (year, doc_type)).encode()) & 0x7FFFFFFF
-
-
-@contextlib.contextmanager
-def numbering_transaction(database, year, doc_type):
-    """A transaction that holds the series' write lock from its first statement.
-
-    Reading the highest number and writing the next must not interleave with another signing:
-    - SQLite: BEGIN IMMEDIATE takes the database's write lock when the transaction begins, so a
-      second signing waits (busy timeout) and then reads the number the first one wrote. It must
-      be the outermost transaction (a savepoint inside a deferred transaction takes no lock).
-    - PostgreSQL: pg_advisory_xact_lock on (class, series) until commit or rollback.
-    - Elsewhere: a plain transaction; the unique index (year, doc_type, number) is the last guard.
-    `database` is models.db (the proxy) or a Database.
-    """
-    engine = getattr(database, "obj", database)
-    if isinstance(engine, pw.SqliteDatabase):
-        if database.transaction_depth():
-            raise RuntimeError("numbering_transaction must not run inside another transaction")
-        with database.atomic(lock_type="IMMEDIATE") as transaction:
-            yield transaction
-    elif isinstance(engine, pw.PostgresqlDatabase):
-        with database.atomic() as transaction:
-            database.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)",
-                                 (NUMBERING_LOCK_CLASS, series_key(year, doc_type)))
-            yield transaction
-    else:
-        with database.atomic() as transaction:
-            yield transaction

@@ -175,7 +175,7 @@ def test_htmx_upload_returns_the_panel_with_the_new_file(login, db, store):
     ("a" * 300 + ".pdf", "a" * 251 + ".pdf"),
 ])
 def test_display_name_is_sanitised(name, shown):
-    from views.attachments import clean_filename
+    from services.attachments import clean_filename
     assert clean_filename(name, "application/pdf") == shown
 
 

@@ -9,9 +9,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 import models
-from services import deadlines, documents
+from services import deadlines, documents, notice_drafts, numbering
+from services import notices as notices_service
 from tests.conftest import user
-from views import notices as notices_view
 
 CANARY_NAME = "Canary Trần Văn Bí Mật"
 CANARY_CONTACT = "0912 345 678, canary@example.vn"
@@ -161,7 +161,7 @@ def test_new_notice_is_prefilled_from_the_held_dialogue_without_identities(login
     assert drafted.code in body and assigned.code in body and "máy photocopy" in body
     assert "42 người" in body and "Các đơn vị khẩn trương khắc phục." in body
     assert denunciation.code not in body  # a denunciation is not written into a document sent to units
-    assert page.find(id="recipients").get_text().splitlines() == list(notices_view.DEFAULT_RECIPIENTS)
+    assert page.find(id="recipients").get_text().splitlines() == list(notice_drafts.DEFAULT_RECIPIENTS)
     html = response.get_data(as_text=True)
     assert CANARY_NAME not in html and "0912 345 678" not in html and "canary@example.vn" not in html
     ticked = {box["value"] for box in page.select("input[name=opinion_ids][checked]")}
@@ -344,7 +344,7 @@ def test_submit_sign_and_return_by_role(login, db):
 
 def test_signing_proposes_the_next_number_and_shows_it(login, db):
     year = models.today().year
-    expected = notices_view.next_number(year)
+    expected = notices_service.next_number(year)
     assert expected == highest(year) + 1
     notice = make_notice(status="submitted")
     chief = login("chief")
@@ -354,7 +354,7 @@ def test_signing_proposes_the_next_number_and_shows_it(login, db):
     assert reload(notice).number == expected
     shown = chief.get("/thong-bao/%d" % notice.id)
     assert soup(shown).find(id="notice-number").get_text(strip=True).startswith("Số: %02d/TB-VP" % expected)
-    assert notices_view.next_number(year) == expected + 1
+    assert notices_service.next_number(year) == expected + 1
 
 
 def test_manual_number_from_the_register_must_be_unique(login, db):
@@ -372,7 +372,7 @@ def test_manual_number_from_the_register_must_be_unique(login, db):
     assert blank.status_code == 422 and error_of(blank, "number") == "Vui lòng nhập số thông báo theo sổ văn thư."
     ok = chief.post_form("/thong-bao/%d/ky" % notice.id, sign_form(notice, number_mode="manual", number="57"))
     assert ok.status_code == 303 and reload(notice).number == 57
-    assert notices_view.next_number(year) == 58  # never reused: the series continues after the highest
+    assert notices_service.next_number(year) == 58  # never reused: the series continues after the highest
 
 
 def test_signing_concludes_opinions_and_the_dialogue_and_freezes_the_notice(login, db):
@@ -439,7 +439,7 @@ def _sign_in_threads(app, login, notices, stall_after_read):
 @pytest.fixture
 def stall_after_read(monkeypatch):
     barrier = threading.Barrier(2)
-    real = notices_view.next_number
+    real = notices_service.next_number
 
     def stalling(year, doc_type="TB"):
         number = real(year, doc_type)
@@ -449,7 +449,7 @@ def stall_after_read(monkeypatch):
             pass  # the other signing is waiting for the lock: it cannot come here first
         return number
 
-    monkeypatch.setattr(notices_view, "next_number", stalling)
+    monkeypatch.setattr(notices_service, "next_number", stalling)
     return barrier
 
 
@@ -469,7 +469,7 @@ def test_signing_race_gives_distinct_consecutive_numbers(app, login, db, stall_a
 
 def test_signing_race_would_collide_without_the_lock(app, login, db, stall_after_read, monkeypatch):
     """The race test can fail: with a plain (deferred) transaction both signings read the same number."""
-    monkeypatch.setattr(documents, "numbering_transaction", lambda database, year, doc_type: database.atomic())
+    monkeypatch.setattr(numbering, "numbering_transaction", lambda database, year, doc_type: database.atomic())
     notices = [make_notice(status="submitted"), make_notice(status="submitted")]
     db.close()
     results = _sign_in_threads(app, login, notices, stall_after_read)
@@ -520,7 +520,7 @@ def test_correction_is_a_new_revision_and_the_old_one_stays_readable(login, db):
     assert coordinator.post_form("/thong-bao/%d/trinh-ky" % correction.id,
                                  {"version": str(reload(correction).version)}).status_code == 303
     assert login("chief").post_form("/thong-bao/%d/ky" % correction.id, sign_form(correction)).status_code == 303
-    assert reload(correction).number == notices_view.next_number(models.today().year) - 1
+    assert reload(correction).number == notices_service.next_number(models.today().year) - 1
     assert reload(original).status == "signed"  # unchanged, still readable
     notes = list(models.FollowUp.select().where(models.FollowUp.conclusion == first.id))
     assert len(notes) == 1 and reload(correction).number_text in notes[0].note
@@ -618,14 +618,12 @@ def test_signing_a_correction_keeps_what_happened_to_the_conclusions_since_it_wa
 
 
 def test_a_notice_has_one_correction_even_when_asked_twice_at_once(app, login, db):
-    from flask import g
     original = make_notice(make_dialogue(status="concluded"), status="signed", year=models.today().year, number=72,
                            signed_at=models.now(), signed_by=user("chief"))
-    with app.test_request_context():
-        g.user = user("coordinator")
-        first = notices_view._correction_of(original)
-        with pytest.raises(models.pw.IntegrityError):
-            notices_view._correction_of(original)  # what a second request racing the first would do
+    coordinator = user("coordinator")
+    first = notices_service.correction_of(original, coordinator)
+    with pytest.raises(models.pw.IntegrityError):
+        notices_service.correction_of(original, coordinator)  # what a second request racing the first would do
     response = login("coordinator").post_form("/thong-bao/%d/dinh-chinh" % original.id)
     assert response.headers["Location"].endswith("/thong-bao/%d" % first.id)
     assert models.ConclusionNotice.select().where(models.ConclusionNotice.supersedes == original.id).count() == 1

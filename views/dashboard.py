@@ -5,8 +5,6 @@ from flask import Blueprint, g, render_template
 from models import OPEN_STATUSES, Conclusion, Dialogue, Opinion, Plan, Report, Unit, today
 from services.text import document_number, sort_key
 from views.auth import login_required
-from views.conclusions import OPEN as CONCLUSION_OPEN
-from views.conclusions import with_names
 
 bp = Blueprint("dashboard", __name__)
 
@@ -68,26 +66,19 @@ def report_deadlines(on):
 def conclusion_work(user, on):
     """"Kết luận cần thực hiện": a unit's open conclusions (a specialist's own first), or, for the
     coordinator, leaders and chief, the open and overdue counts by unit. A fixed number of queries."""
-    active = Conclusion.visible_to(user, Conclusion.in_force()).where(Conclusion.status.in_(CONCLUSION_OPEN))
     if user.reads_everything:
-        overdue = pw.Case(None, [(Conclusion.deadline < on, 1)], 0)
-        rows = (Conclusion.in_force(Conclusion.select(Conclusion.responsible_unit, Unit.name,
-                                                  pw.fn.COUNT(Conclusion.id), pw.fn.SUM(overdue)))
-                .join_from(Conclusion, Unit, pw.JOIN.LEFT_OUTER, on=(Conclusion.responsible_unit == Unit.id))
-                .where(Conclusion.status.in_(CONCLUSION_OPEN))
-                .group_by(Conclusion.responsible_unit, Unit.name).tuples())
         by_unit = sorted(({"unit_id": unit_id, "unit_name": name or "Chưa giao đơn vị", "open": count,
-                           "overdue": int(late or 0)} for unit_id, name, count, late in rows),
+                           "overdue": int(late or 0)} for unit_id, name, count, late in Conclusion.open_by_unit(on)),
                          key=lambda r: (-r["overdue"], -r["open"], sort_key(r["unit_name"])))
         return {"by_unit": by_unit, "items": [], "open": sum(r["open"] for r in by_unit),
                 "overdue": sum(r["overdue"] for r in by_unit)}
+    active = Conclusion.active(Conclusion.visible_to(user, Conclusion.in_force()))
     order = [Conclusion.deadline.asc(nulls="LAST"), Conclusion.id]
     if user.role == "specialist":
         order.insert(0, pw.Case(None, [(Conclusion.responsible_user == user.id, 0)], 1))
-    items = list(with_names(active).order_by(*order).limit(LIST_SIZE).objects())
-    counts = active.select(pw.fn.COUNT(Conclusion.id), pw.fn.SUM(pw.Case(None, [(Conclusion.deadline < on, 1)], 0)))
-    total, late = counts.scalar(as_tuple=True)
-    return {"by_unit": [], "items": items, "open": total or 0, "overdue": int(late or 0)}
+    items = list(Conclusion.with_names(active).order_by(*order).limit(LIST_SIZE).objects())
+    total, late = Conclusion.count_open_and_overdue(active, on)
+    return {"by_unit": [], "items": items, "open": total, "overdue": late}
 
 
 @bp.get("/")
