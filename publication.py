@@ -23,11 +23,9 @@ import functools
 import hashlib
 import marshal
 import re
-import unicodedata
 from pathlib import Path
 
 import peewee as pw
-import phonenumbers
 
 from models import (
     AUDIENCES,
@@ -47,6 +45,7 @@ from models import (
     Unit,
     today,
 )
+from services.privacy import personal_data_problems
 from services.text import document_number, parse_front_matter, render_markdown
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -291,74 +290,7 @@ def _memo(function):
     return wrapper
 
 
-# ---------------------------------------------------------------- personal data check
-
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
-_TWELVE_DIGITS = re.compile(r"(?<![\d.,/-])(?:\d{12}|\d{3}([ .])\d{3}\1\d{3}\1\d{3})(?![\d]|[.,/-]\d)")
-_NINE_DIGITS = re.compile(r"(?<![\d.,/-])(?:\d{9}|\d{3}([ .])\d{3}\1\d{3})(?![\d]|[.,/-]\d)")
-_ID_WORDS = re.compile(r"CMND|CMTND|CCCD|căn\s+cước|chứng\s+minh|định\s+danh|số\s+ID", re.IGNORECASE)
-_ID_WINDOW = 40  # characters between an ID word and a 9-digit number
-# The fewest digits of a Vietnamese phone number (national numbers of 7 to 10 digits in
-# phonenumbers' metadata; the matcher needs every digit, in any Unicode script).
-_DIGIT = re.compile(r"\d")  # counted with findall: much quicker than removing the rest
-_FEWEST_PHONE_DIGITS = min(phonenumbers.PhoneMetadata.metadata_for_region("VN").general_desc.possible_length)
-
-
-def _digits(text):
-    return re.sub(r"\D", "", text)
-
-
-def _looks_like_phone(raw):
-    """A number that POSSIBLE leniency found and that is written as Vietnamese phones are."""
-    digits = _digits(raw)
-    if raw.lstrip().startswith("+"):
-        return digits.startswith("84") and 10 <= len(digits) <= 12
-    return digits.startswith("0") and 10 <= len(digits) <= 11
-
-
-def personal_data_problems(text):
-    """Why `text` may not be published: phone numbers, ID numbers, e-mail addresses (Vietnamese reasons)."""
-    if not text:
-        return []
-    return list(_problems(unicodedata.normalize("NFC", text)))
-
-
-@functools.lru_cache(maxsize=65536)
-def _problems(text):
-    if "@" not in text and len(_DIGIT.findall(text)) < min(_FEWEST_PHONE_DIGITS, 9):
-        return ()  # no e-mail address, and too few digits for any number below: most summaries, at once
-    problems = []
-    masked = text
-
-    def mask(match):
-        nonlocal masked
-        start, end = match.span()
-        masked = masked[:start] + " " * (end - start) + masked[end:]
-
-    for match in _EMAIL.finditer(masked):
-        problems.append("Có địa chỉ thư điện tử (%s)." % match.group())
-        mask(match)
-    for match in _TWELVE_DIGITS.finditer(masked):
-        problems.append("Có dãy 12 chữ số, có thể là số căn cước công dân (%s)." % match.group())
-        mask(match)
-    for match in _NINE_DIGITS.finditer(masked):
-        start, end = match.span()
-        around = masked[max(0, start - _ID_WINDOW):start] + " " + masked[end:end + _ID_WINDOW // 2]
-        if _ID_WORDS.search(around):
-            problems.append("Có số chứng minh nhân dân, căn cước (%s)." % match.group())
-            mask(match)
-    phones = []
-    if len(_DIGIT.findall(masked)) < _FEWEST_PHONE_DIGITS:
-        return tuple(problems)  # too few digits left for any phone number (most summaries: fast)
-    for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
-        for match in phonenumbers.PhoneNumberMatcher(masked, "VN", leniency=leniency):
-            if leniency == phonenumbers.Leniency.POSSIBLE and not _looks_like_phone(match.raw_string):
-                continue
-            if any(match.start < end and start < match.end for start, end in phones):
-                continue
-            phones.append((match.start, match.end))
-            problems.append("Có số điện thoại (%s)." % match.raw_string)
-    return tuple(problems)
+# ---------------------------------------------------------------- what passes the privacy rule
 
 
 def summary_is_publishable(text):

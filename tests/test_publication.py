@@ -9,6 +9,7 @@ import pytest
 
 import models
 import publication
+from services import privacy
 
 _numbers = itertools.count(1)
 
@@ -322,7 +323,7 @@ def test_statistics_count_every_record_not_only_public_ones(db):
     ("Gửi về tran.thi-b+hs@so-tn.gov.vn nhé", "thư điện tử"),
 ])
 def test_personal_data_is_detected_with_a_vietnamese_reason(text, word):
-    problems = publication.personal_data_problems(text)
+    problems = privacy.personal_data_problems(text)
     assert problems and any(word in p for p in problems), problems
     assert not publication.summary_is_publishable(text)
 
@@ -336,10 +337,10 @@ def test_personal_data_is_detected_with_a_vietnamese_reason(text, word):
     "Mã hồ sơ 000.00.22.H49-220315-0001 đã trả kết quả.",
 ])
 def test_ordinary_numbers_pass_the_check(text):
-    assert publication.personal_data_problems(text) == []
+    assert privacy.personal_data_problems(text) == []
     assert publication.summary_is_publishable(text)
 
 
 def test_one_number_is_reported_once():
-    problems = publication.personal_data_problems("CCCD 079203001234, gọi 0912 345 678")
+    problems = privacy.personal_data_problems("CCCD 079203001234, gọi 0912 345 678")
     assert len(problems) == 2
