@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from filters import datetime_vn
 from forms import BaseForm, IdSelectField, OpinionForm, valid_version
 from models import (
     AUDIENCES,
@@ -48,7 +49,6 @@ from models import (
 from services.text import person_sort_key
 from views.auth import roles_required
 from views.common import Page, page_arg, wants_fragment, year_arg
-from views.filters import datetime_vn
 
 bp = Blueprint("dialogues", __name__, url_prefix="/doi-thoai")
 

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from filters import date_vn
 from forms import BaseForm, IdSelectField, valid_version
 from models import (
     DIALOGUE_KINDS,
@@ -38,7 +39,6 @@ from models import (
 from views.auth import roles_required
 from views.common import Page, int_arg, page_arg, wants_fragment, year_arg
 from views.dialogues import DialogueForm, options, replace_links
-from views.filters import date_vn
 
 bp = Blueprint("proposals", __name__, url_prefix="/de-xuat")
 
