@@ -124,7 +124,7 @@ def create_app(config=None):
     ):
         app.register_error_handler(code, _error_page(code, title, message))
 
-    from views import filters
+    import filters
     filters.register(app)
 
     from views.auth import bp as auth_bp

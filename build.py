@@ -37,7 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import models
-import publication
+from services import memo
 from sitebuild import SEARCH_INDEX, BuildError, freezer, links, publish, search, state
 from sitebuild.progress import JsonMessages, Progress, size
 
@@ -118,7 +118,7 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
             before = state.snapshot(work)
             summary.copy_seconds = time.perf_counter() - t0
             t0, data_read_from = time.perf_counter(), time.time()
-            carry = publication.Carry(state.load_carried(carried_path, made["fingerprint"]) if same_code else {})
+            carry = memo.Carry(state.load_carried(carried_path, made["fingerprint"]) if same_code else {})
             summary.pages = freezer.freeze_database(work, base_url, database_url, progress, allow_skip=same_code,
                                                     previous=previous.get("pages") or {}, signatures=made["pages"],
                                                     workers=workers, existing=set(before), carry=carry)

@@ -13,21 +13,17 @@ of DESIGN.md in one place:
 
 Records are frozen dataclasses holding plain values (never Peewee models), listed in a stable
 order (ids ascending unless another order is stated), so that two builds give the same bytes.
-Inside `build_cache()` each result is computed once (a build reads one snapshot); outside it,
-every call reads the database afresh (the live preview is always current).
+Inside `services.memo.build_cache()` each result is computed once (a build reads one snapshot);
+outside it, every call reads the database afresh (the live preview is always current). Personal
+data are found by services.privacy, the one detector.
 """
-import contextlib
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
-import marshal
 import re
-import unicodedata
 from pathlib import Path
 
 import peewee as pw
-import phonenumbers
 
 from models import (
     AUDIENCES,
@@ -47,6 +43,9 @@ from models import (
     Unit,
     today,
 )
+from services import memo
+from services.memo import digest, memoized
+from services.privacy import personal_data_problems
 from services.text import document_number, parse_front_matter, render_markdown
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -175,190 +174,7 @@ class Statistics:
     series: tuple  # of Series
 
 
-# ---------------------------------------------------------------- build cache
-
-_cache = None
-_carry = None
-
-
-class Carry:
-    """Values that depend only on records' signatures, kept from one build to the next of the same code.
-
-    `previous`: {table: {signature: value}} as the last build left it; `made`: this build's, filled
-    as the tables are made (see carried_values) and, for a table this build did not make (its
-    page kept), completed from `previous` by `kept()`.
-    """
-
-    def __init__(self, previous=None):
-        self.previous = previous if isinstance(previous, dict) else {}
-        self.made = {}
-
-    def kept(self):
-        """What the next build may reuse: this build's tables, and the previous ones it did not remake."""
-        return {**self.previous, **self.made}
-
-
-@contextlib.contextmanager
-def build_cache(carry=None):
-    """Within this block each gate function runs once per arguments (one consistent snapshot).
-
-    `carry`, a Carry, lends values made by the previous build of the same code (see carried_values).
-    """
-    global _cache, _carry
-    outer = _cache, _carry
-    if _cache is None:
-        _cache, _carry = {}, carry
-    try:
-        yield
-    finally:
-        _cache, _carry = outer
-
-
-def current_carry():
-    """The Carry of the build under way, or None."""
-    return _carry
-
-
-def carried_values(table, records, make):
-    """[value of each record]: made by make(records) (a list of values, in order) for the records
-    whose signature the previous build of the same code did not meet in `table`, taken from that
-    build for the others.
-
-    Only for a value worked out from nothing but the record and the code (the signature covers the
-    record; the build's fingerprint, the code and the base URL).
-    """
-    if _carry is None:
-        return make(records)
-    previous = _carry.previous.get(table) or {}
-    values = [previous.get(record.signature) if record.signature else None for record in records]
-    missing = [index for index, value in enumerate(values) if value is None]
-    if missing:
-        for index, value in zip(missing, make([records[index] for index in missing]), strict=True):
-            values[index] = value
-    _carry.made[table] = {record.signature: value for record, value in zip(records, values, strict=True)
-                          if record.signature}
-    return values
-
-
-def record_repr(record):
-    """The text of what `record` is made of: its signature, or its repr worked out once per record
-    inside build_cache() (the record is kept alive with it, so that its id stays its own)."""
-    signature = getattr(record, "signature", "")
-    if signature:
-        return signature
-    if _cache is None:
-        return repr(record)
-    table = _cache.setdefault("record_repr", {})
-    found = table.get(id(record))
-    if found is None or found[0] is not record:
-        found = table[id(record)] = (record, repr(record))
-    return found[1]
-
-
-def _digest(values):
-    """A record's signature: a short digest of the plain values it is made of (pages join many of them).
-
-    The values are the database's own (text, numbers, None), so marshal gives their bytes, twice as
-    fast as repr; version 2 writes no back-references, so equal values give equal bytes whichever
-    objects hold them. Values marshal does not know (dates from another database's driver) go
-    through repr.
-    """
-    try:
-        data = marshal.dumps(values, 2)
-    except ValueError:
-        data = repr(values).encode("utf-8")
-    return "<%s>" % hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def cached(key, factory):
-    """factory() worked out once per key inside build_cache(), every time outside it."""
-    if _cache is None:
-        return factory()
-    if key not in _cache:
-        _cache[key] = factory()
-    return _cache[key]
-
-
-def _memo(function):
-    @functools.wraps(function)
-    def wrapper(*args):
-        if _cache is None:
-            return function(*args)
-        key = (function.__name__, *args)
-        if key not in _cache:
-            _cache[key] = function(*args)
-        return _cache[key]
-    return wrapper
-
-
-# ---------------------------------------------------------------- personal data check
-
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
-_TWELVE_DIGITS = re.compile(r"(?<![\d.,/-])(?:\d{12}|\d{3}([ .])\d{3}\1\d{3}\1\d{3})(?![\d]|[.,/-]\d)")
-_NINE_DIGITS = re.compile(r"(?<![\d.,/-])(?:\d{9}|\d{3}([ .])\d{3}\1\d{3})(?![\d]|[.,/-]\d)")
-_ID_WORDS = re.compile(r"CMND|CMTND|CCCD|căn\s+cước|chứng\s+minh|định\s+danh|số\s+ID", re.IGNORECASE)
-_ID_WINDOW = 40  # characters between an ID word and a 9-digit number
-# The fewest digits of a Vietnamese phone number (national numbers of 7 to 10 digits in
-# phonenumbers' metadata; the matcher needs every digit, in any Unicode script).
-_DIGIT = re.compile(r"\d")  # counted with findall: much quicker than removing the rest
-_FEWEST_PHONE_DIGITS = min(phonenumbers.PhoneMetadata.metadata_for_region("VN").general_desc.possible_length)
-
-
-def _digits(text):
-    return re.sub(r"\D", "", text)
-
-
-def _looks_like_phone(raw):
-    """A number that POSSIBLE leniency found and that is written as Vietnamese phones are."""
-    digits = _digits(raw)
-    if raw.lstrip().startswith("+"):
-        return digits.startswith("84") and 10 <= len(digits) <= 12
-    return digits.startswith("0") and 10 <= len(digits) <= 11
-
-
-def personal_data_problems(text):
-    """Why `text` may not be published: phone numbers, ID numbers, e-mail addresses (Vietnamese reasons)."""
-    if not text:
-        return []
-    return list(_problems(unicodedata.normalize("NFC", text)))
-
-
-@functools.lru_cache(maxsize=65536)
-def _problems(text):
-    if "@" not in text and len(_DIGIT.findall(text)) < min(_FEWEST_PHONE_DIGITS, 9):
-        return ()  # no e-mail address, and too few digits for any number below: most summaries, at once
-    problems = []
-    masked = text
-
-    def mask(match):
-        nonlocal masked
-        start, end = match.span()
-        masked = masked[:start] + " " * (end - start) + masked[end:]
-
-    for match in _EMAIL.finditer(masked):
-        problems.append("Có địa chỉ thư điện tử (%s)." % match.group())
-        mask(match)
-    for match in _TWELVE_DIGITS.finditer(masked):
-        problems.append("Có dãy 12 chữ số, có thể là số căn cước công dân (%s)." % match.group())
-        mask(match)
-    for match in _NINE_DIGITS.finditer(masked):
-        start, end = match.span()
-        around = masked[max(0, start - _ID_WINDOW):start] + " " + masked[end:end + _ID_WINDOW // 2]
-        if _ID_WORDS.search(around):
-            problems.append("Có số chứng minh nhân dân, căn cước (%s)." % match.group())
-            mask(match)
-    phones = []
-    if len(_DIGIT.findall(masked)) < _FEWEST_PHONE_DIGITS:
-        return tuple(problems)  # too few digits left for any phone number (most summaries: fast)
-    for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
-        for match in phonenumbers.PhoneNumberMatcher(masked, "VN", leniency=leniency):
-            if leniency == phonenumbers.Leniency.POSSIBLE and not _looks_like_phone(match.raw_string):
-                continue
-            if any(match.start < end and start < match.end for start, end in phones):
-                continue
-            phones.append((match.start, match.end))
-            problems.append("Có số điện thoại (%s)." % match.raw_string)
-    return tuple(problems)
+# ---------------------------------------------------------------- what passes the privacy rule
 
 
 def summary_is_publishable(text):
@@ -366,10 +182,15 @@ def summary_is_publishable(text):
     return bool((text or "").strip()) and not personal_data_problems(text)
 
 
+def dialogue_texts_are_publishable(values):
+    """The free texts of a dialogue that go public (title, place, chair) hold no personal data."""
+    return not any(personal_data_problems(values.get(name) or "") for name in ("title", "place", "chair"))
+
+
 # ---------------------------------------------------------------- fields and dialogues
 
 
-@_memo
+@memoized
 def fields():
     """Every field (lĩnh vực), in the order staff set."""
     return [PublicField(code, name) for code, name in
@@ -378,11 +199,6 @@ def fields():
 
 def field(code):
     return next((f for f in fields() if f.code == code), None)
-
-
-def dialogue_texts_are_publishable(values):
-    """The free texts of a dialogue that go public (title, place, chair) hold no personal data."""
-    return not any(personal_data_problems(values.get(name) or "") for name in ("title", "place", "chair"))
 
 
 def _public_dialogues_query():
@@ -413,36 +229,36 @@ def _load_dialogues(condition=None):
         audience_label=AUDIENCES.get(row["audience"], row["audience"]), fields=tuple(links.get(row["id"], ())),
         starts_at=row["starts_at"], ends_at=row["ends_at"], place=row["place"], chair=row["chair"],
         status=row["status"], status_label=DIALOGUE_STATUSES.get(row["status"], row["status"]),
-        updated_at=row["updated_at"], signature=_digest((tuple(row.values()), names.get(row["id"]))))
+        updated_at=row["updated_at"], signature=digest((tuple(row.values()), names.get(row["id"]))))
         for row in rows]
 
 
-@_memo
+@memoized
 def dialogues():
     """Every public dialogue, by start time."""
     return _load_dialogues()
 
 
-@_memo
+@memoized
 def _dialogues_by_slug():
     return {d.slug: d for d in dialogues()}
 
 
-@_memo
+@memoized
 def _dialogues_by_id():
     return {d.id: d for d in dialogues()}
 
 
 def dialogue(slug):
     """One public dialogue by its slug, or None."""
-    if _cache is not None:
+    if memo.active():
         return _dialogues_by_slug().get(slug)
     found = _load_dialogues(Dialogue.slug == slug)
     return found[0] if found else None
 
 
 def _dialogues_with_ids(ids):
-    if _cache is not None:
+    if memo.active():
         table = _dialogues_by_id()
         return {i: table[i] for i in ids if i in table}
     found = {}
@@ -463,13 +279,13 @@ def past_dialogues(on=None):
     return [d for d in reversed(dialogues()) if not d.is_upcoming(on)]
 
 
-@_memo
+@memoized
 def dialogue_years():
     """Years with public dialogues, newest first."""
     return sorted({d.year for d in dialogues()}, reverse=True)
 
 
-@_memo
+@memoized
 def _dialogues_by_year():
     years = {}
     for d in reversed(dialogues()):
@@ -556,30 +372,30 @@ def _load_conclusions(condition=None):
             dialogue=dialogue,
             source_label=sources[kind, audience],
             updated_at=_as_time(history[-1][1]) if history else (signed_at or created_at),
-            signature=_digest((row, history, dialogue.signature if dialogue else None))))
+            signature=digest((row, history, dialogue.signature if dialogue else None))))
     return records
 
 
-@_memo
+@memoized
 def conclusions():
     """Every published conclusion, oldest (lowest id) first."""
     return _load_conclusions()
 
 
-@_memo
+@memoized
 def _conclusions_by_id():
     return {c.id: c for c in conclusions()}
 
 
 def conclusion(conclusion_id):
     """One published conclusion, or None."""
-    if _cache is not None:
+    if memo.active():
         return _conclusions_by_id().get(conclusion_id)
     found = _load_conclusions(Conclusion.id == conclusion_id)
     return found[0] if found else None
 
 
-@_memo
+@memoized
 def _conclusion_groups():
     """Published conclusions by dialogue id, field code and year, each list oldest first."""
     groups = {"dialogue": {}, "field": {}, "year": {}}
@@ -594,7 +410,7 @@ def _conclusion_groups():
 
 def conclusions_of_dialogue(dialogue_id):
     """Published conclusions of one public dialogue, oldest first."""
-    if _cache is not None:
+    if memo.active():
         return list(_conclusion_groups()["dialogue"].get(dialogue_id, []))
     return [c for c in _load_conclusions(ConclusionNotice.dialogue == dialogue_id) if c.dialogue]
 
@@ -609,7 +425,7 @@ def conclusions_in_year(year):
     return list(_conclusion_groups()["year"].get(year, []))
 
 
-@_memo
+@memoized
 def conclusion_years():
     """Years with published conclusions, newest first."""
     return sorted({c.year for c in conclusions()}, reverse=True)
@@ -624,7 +440,7 @@ def latest_resolved(limit=5):
 # ---------------------------------------------------------------- plans and pages
 
 
-@_memo
+@memoized
 def plans():
     """Public plans, newest year first."""
     return [PublicPlan(year=p.year, title=p.title, number=p.number, issued_on=p.issued_on,
@@ -637,7 +453,7 @@ def plan(year):
     return next((p for p in plans() if p.year == year), None)
 
 
-@_memo
+@memoized
 def content_page(name):
     """A page from content/pages/<name>.md (front matter: title, description), or None."""
     if not re.fullmatch(r"[a-z0-9-]+", name or ""):
@@ -676,7 +492,7 @@ def _by_year(query, column):
     return tuple((str(year), counts[year]) for year in sorted(counts))
 
 
-@_memo
+@memoized
 def statistics():
     """Counts over every record (aggregates only): dialogues, opinions and conclusions."""
     held = Dialogue.select().where(Dialogue.status.in_(HELD_STATUSES))

@@ -25,8 +25,8 @@ from flask_frozen import patch_url_for  # noqa: E402
 
 import build  # noqa: E402
 import models  # noqa: E402
-import publication  # noqa: E402
 from migrations import run_migrations  # noqa: E402
+from services import memo  # noqa: E402
 from services.text import parse_front_matter  # noqa: E402
 from sitebuild.freezer import make_freezer, register_generators, site_items  # noqa: E402
 from sitebuild.progress import Progress  # noqa: E402
@@ -128,7 +128,7 @@ def capture_pages(database_url):
     def record(sender, template, context, **extra):
         pages.append((current["url"], template.name, dict(context)))
 
-    with publication.build_cache():
+    with memo.build_cache():
         register_generators(freezer, site_items(app), allow_skip=False)
         with app.test_request_context():
             urls = sorted(set(freezer.all_urls()))

@@ -8,7 +8,6 @@ opinion: no submitter name or contact, and no text at all of a denunciation (t�
 """
 import datetime as dt
 import html
-import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from flask.cli import with_appcontext
 
 import models
 from models import Conclusion, ConclusionNotice, ConclusionOpinion, MailDigest, Opinion, Unit, User, db
-from services import deadlines
+from services import deadlines, privacy
 from services.text import person_sort_key, sort_key
 
 DEFAULT_STAFF_BASE_URL = "http://127.0.0.1:5000/"
@@ -37,12 +36,6 @@ NO_UNIT = "Chưa giao đơn vị"
 WITHHELD_DENUNCIATION = "Đơn tố cáo: nội dung và người tố cáo được bảo mật, xem trong hệ thống."
 FOOTER = ("Thư tự động của hệ thống Đối thoại · Dân biết (Văn phòng UBND tỉnh), gửi vào ngày làm việc khi có "
           "việc sắp đến hạn hoặc quá hạn. Vui lòng không trả lời thư này; cập nhật tiến độ trong hệ thống.")
-
-# Personal data a free text may hold (masked in every summary, on top of the submitter's own name
-# and contact): e-mail addresses and runs of 9 or more digits (phones, ID numbers).
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
-_DIGIT_RUN = re.compile(r"\+?\d(?:[ .-]?\d){8,}")
-_CONTACT_PARTS = re.compile(r"[,;\n/]+")
 
 
 # ---------------------------------------------------------------- what is due
@@ -97,18 +90,8 @@ def day_vn(day):
 
 
 def scrub(text, secrets=()):
-    """The text with the given names and contacts, e-mail addresses and long digit runs masked."""
-    text = " ".join((text or "").split())
-    pieces = set()
-    for secret in secrets:
-        secret = " ".join((secret or "").split())
-        if len(secret) >= 3:
-            pieces.add(secret)
-        pieces.update(p.strip() for p in _CONTACT_PARTS.split(secret) if len(p.strip()) >= 3)
-    for piece in sorted(pieces, key=len, reverse=True):  # the whole contact before its parts
-        text = re.sub(re.escape(piece), models.MASK, text, flags=re.IGNORECASE)
-    text = _EMAIL.sub(models.MASK, text)
-    return _DIGIT_RUN.sub(models.MASK, text)
+    """The text with the given names and contacts, and any personal data (services.privacy), masked."""
+    return privacy.masked(text, models.MASK, secrets)
 
 
 def shorten(text, limit=SUMMARY_CHARS):

@@ -10,10 +10,12 @@ import flask
 from flask_frozen import Freezer, FrozenFlaskWarning, walk_directory
 
 import models
-import publication
+from services import memo
 from sitebuild import SEARCH_INDEX, BuildError
+from sitebuild import signatures as page_signatures
 from sitebuild import workers as processes
 from views import public
+from views.public_urls import quick_builder
 
 
 def make_freezer(app, destination, base_url):
@@ -34,7 +36,7 @@ def make_freezer(app, destination, base_url):
         FREEZER_IGNORE_MIMETYPE_WARNINGS=False,
         FREEZER_SKIP_EXISTING=False,
     )
-    # The rules without arguments come from views.public.fixed_page_generators, with signatures.
+    # The rules without arguments come from sitebuild.page_signatures.fixed_page_generators, with signatures.
     freezer = ShareFreezer(app, with_no_argument_rules=False)
 
     def defaulted_rules():
@@ -117,14 +119,14 @@ class ShareFreezer(Freezer):
 def site_items(app, previous=None, signatures=None, mapper=None):
     """The public app's (endpoint, values[, last_modified]) items: pages without arguments, then the others.
 
-    Rows are read once, inside the generators' connection (call within publication.build_cache()):
+    Rows are read once, inside the generators' connection (call within memo.build_cache()):
     the pages without arguments read every kind of record, so that those with arguments, many
     more, have their signatures worked out from what is already read (`mapper`: see
-    views.public._dated; sitebuild.workers.forked_map shares them out over two processes).
+    sitebuild.signatures._dated; sitebuild.workers.forked_map shares them out over two processes).
     """
     with app.app_context():
-        fixed = list(public.fixed_page_generators(previous=previous, signatures=signatures))
-        return [*fixed, *public.url_generators(previous=previous, signatures=signatures, mapper=mapper)]
+        fixed = list(page_signatures.fixed_page_generators(previous=previous, signatures=signatures))
+        return [*fixed, *page_signatures.url_generators(previous=previous, signatures=signatures, mapper=mapper)]
 
 
 def count_urls(freezer):
@@ -147,7 +149,7 @@ def freeze(app, destination, base_url, progress=None, allow_skip=False, previous
     receives this build's. `workers` > 1 renders the pages over that many processes, each with
     Frozen-Flask's own freeze over its share of the URLs; None chooses by the work to do.
     `existing`, the files in `destination` before (relative paths, the search index aside), spares
-    a walk of the folder to remove those no URL gave. `carry`, a publication.Carry, lends the open-data
+    a walk of the folder to remove those no URL gave. `carry`, a memo.Carry, lends the open-data
     lines of the records unchanged since the previous build (honoured only when `allow_skip`) and
     receives this build's. Frozen-Flask's warnings are errors: an
     endpoint without a URL generator or a file whose extension does not match its Content-Type
@@ -156,7 +158,7 @@ def freeze(app, destination, base_url, progress=None, allow_skip=False, previous
     freezer = make_freezer(app, destination, base_url)
     if carry is not None and not allow_skip:
         carry.previous = {}
-    with publication.build_cache(carry), warnings.catch_warnings(), _collector_resumed():  # one snapshot of the data
+    with memo.build_cache(carry), warnings.catch_warnings(), _collector_resumed():  # one snapshot of the data
         warnings.simplefilter("error", FrozenFlaskWarning)
         with _collector_paused():
             items = site_items(app, previous if allow_skip else None, signatures,
@@ -256,9 +258,9 @@ def kept_paths(app, freezer, items, existing):
     kept, seen = {}, set()
     with app.test_request_context(base_url=script_name or None):
         adapter = flask.globals.request_ctx.url_adapter
-        build = public.quick_builder(lambda endpoint, values: unquote(adapter.build(endpoint, values)))
+        build = quick_builder(lambda endpoint, values: unquote(adapter.build(endpoint, values)))
         for index, item in enumerate(items):
-            if len(item) != 3 or item[2] is not public.UNCHANGED or item[0] not in seen:
+            if len(item) != 3 or item[2] is not page_signatures.UNCHANGED or item[0] not in seen:
                 seen.add(item[0])
                 continue
             url = build(item[0], item[1])

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # at the root, the build's and the services', and those of views/ it imports), its templates, its
 # static files and the content.
 CODE_PATTERNS = ("*.py", "sitebuild/*.py", "services/*.py", "views/__init__.py", "views/public.py",
-                 "views/filters.py", "views/common.py", "templates/public/**/*", "static/public/**/*", "content/**/*")
+                 "views/public_*.py", "views/common.py", "templates/public/**/*", "static/public/**/*",
+                 "content/**/*")
 DATA_TIME_MARGIN = 300  # seconds; see date_back
 
 
@@ -54,7 +55,7 @@ def save_state(path, state):
 
 
 def load_carried(path, fingerprint):
-    """The values the previous build left for the next (publication.Carry), if made by the same code
+    """The values the previous build left for the next (services.memo.Carry), if made by the same code
     for the same base URL and day; {} otherwise, or if the file is missing or damaged.
 
     Kept with marshal, not JSON: the values are bytes, read back in a few hundredths of a second.

@@ -10,6 +10,7 @@ from flask_frozen import FrozenFlaskWarning
 
 import models
 import publication
+from services import memo
 from sitebuild import BuildError
 
 FORK_SIGNATURES_FROM = 4000  # pages: fewer are digested sooner in one process than by starting another
@@ -127,8 +128,8 @@ def freeze_in_workers(freezer, total, workers, progress):
                 if kind == "done":
                     met.update(data[0])
                     handled.update(data[1])
-                    if publication.current_carry() is not None:
-                        publication.current_carry().made.update(data[2])
+                    if memo.current_carry() is not None:
+                        memo.current_carry().made.update(data[2])
                 elif failure is None:
                     failure = data[0]
                     for process in processes:
@@ -169,7 +170,7 @@ def _work(freezer, workers, share, pipe):
                     count, last = 0, time.monotonic()
         if count:
             pipe.send(("progress", count, url))
-        carry = publication.current_carry()
+        carry = memo.current_carry()
         pipe.send(("done", met, mine, carry.made if carry is not None else {}))
     except BaseException as error:  # noqa: B036 (handed to the parent, which raises it)
         try:

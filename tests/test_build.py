@@ -24,8 +24,10 @@ import build
 import models
 import publication
 import views.public
+from services import memo
 from services.text import fold
 from sitebuild import links, state
+from sitebuild import signatures as page_signatures
 from sitebuild import workers as processes
 
 BASE_URL = "https://dichvucong.example.gov.vn/dan-biet/"
@@ -254,14 +256,14 @@ def test_an_interrupted_build_leaves_the_previous_site_whole(app, public, make_s
         "site", "site.carried", "site.lock", "site.state.json"]
     # A build that fails also keeps it, and says why: a page that cannot be written …
     monkeypatch.setattr(Freezer, "_build_one", original)
-    generators = public.url_generators
-    monkeypatch.setattr(public, "url_generators",
+    generators = page_signatures.url_generators
+    monkeypatch.setattr(page_signatures, "url_generators",
                         lambda **kw: [*generators(**kw), ("public.conclusion_page", {"conclusion_id": 999999})])
     with pytest.raises(build.BuildError, match="không xuất được.*/ket-luan/999999/"):
         make_site()
     assert files_of(site) == before
     # … or a broken link.
-    monkeypatch.setattr(public, "url_generators", generators)
+    monkeypatch.setattr(page_signatures, "url_generators", generators)
     monkeypatch.setattr(links, "check_links", lambda root, base_url, only=None: ["index.html → x.html: hỏng"])
     with pytest.raises(build.BuildError, match="liên kết hỏng"):
         make_site()
@@ -323,8 +325,8 @@ def test_page_signatures_worked_out_in_two_processes_equal_one(make_site, tmp_pa
 
 
 def _made_rows(monkeypatch):
-    """{table: rows made, not carried} of the builds that follow (publication.carried_values' make)."""
-    made, original = {}, publication.carried_values
+    """{table: rows made, not carried} of the builds that follow (memo.carried_values' make)."""
+    made, original = {}, memo.carried_values
 
     def counted(table, records, make):
         def counting(subset):
@@ -332,7 +334,7 @@ def _made_rows(monkeypatch):
             return make(subset)
         return original(table, records, counting)
 
-    monkeypatch.setattr(publication, "carried_values", counted)
+    monkeypatch.setattr(memo, "carried_values", counted)
     return made
 
 
@@ -550,14 +552,14 @@ def test_last_modified_lets_the_freezer_skip_pages_whose_records_are_older_than_
     with models.db.connection_context():
         models.Conclusion.update(public_summary=models.Conclusion.public_summary.concat(" (đã sửa)")).where(
             models.Conclusion.id.in_([first.id, second.id])).execute()
-    generators, earlier = public.url_generators, models.now() - dt.timedelta(hours=1)
+    generators, earlier = page_signatures.url_generators, models.now() - dt.timedelta(hours=1)
 
     def dated(**signatures):  # as if only the second conclusion changed after the last build (Vietnam time)
         for endpoint, values in generators():
             newer = values.get("conclusion_id") == second.id
             yield endpoint, values, models.now() if newer else earlier
 
-    monkeypatch.setattr(public, "url_generators", dated)
+    monkeypatch.setattr(page_signatures, "url_generators", dated)
     before = times_of(site)
     make_site()
     first_page, second_page = ("ket-luan/%d/index.html" % c.id for c in (first, second))
@@ -573,7 +575,7 @@ def test_last_modified_lets_the_freezer_skip_pages_whose_records_are_older_than_
 def test_a_change_saved_while_a_page_was_being_frozen_reaches_the_next_build(make_site, public, monkeypatch):
     """The page written from data read before the change must not look newer than the change."""
     target = published_conclusions()[0]
-    page, generators = "ket-luan/%d/index.html" % target.id, public.url_generators
+    page, generators = "ket-luan/%d/index.html" % target.id, page_signatures.url_generators
 
     def dated(**signatures):  # last_modified from the records, as a generator that uses it would give
         with models.db.connection_context():
@@ -586,7 +588,7 @@ def test_a_change_saved_while_a_page_was_being_frozen_reaches_the_next_build(mak
             models.Conclusion.update(public_summary=summary, updated_at=models.now()).where(
                 models.Conclusion.id == target.id).execute()
 
-    monkeypatch.setattr(public, "url_generators", dated)
+    monkeypatch.setattr(page_signatures, "url_generators", dated)
     site = make_site()
     save("Bản sửa thứ nhất")
     original = Freezer._build_one

@@ -12,8 +12,9 @@ from bs4 import BeautifulSoup
 import models
 import publication
 from app import create_app
+from sitebuild.signatures import url_generators
 from tests.conftest import FAST_HASH, StaffClient
-from views.public import create_public_app, register_preview, url_generators
+from views.public import create_public_app, register_preview
 
 BASE = "https://dan-biet.example.vn/dan-biet/"
 ATOM = "{http://www.w3.org/2005/Atom}"

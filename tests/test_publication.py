@@ -9,6 +9,7 @@ import pytest
 
 import models
 import publication
+from services import memo, privacy
 
 _numbers = itertools.count(1)
 
@@ -260,7 +261,7 @@ def test_demo_data_publishes_only_signed_public_closed_or_flagged(db):
 
 def test_build_cache_gives_the_same_records_as_fresh_reads(db):
     fresh = (publication.conclusions(), publication.dialogues(), publication.statistics())
-    with publication.build_cache():
+    with memo.build_cache():
         cached = (publication.conclusions(), publication.dialogues(), publication.statistics())
         first = publication.conclusions()
         assert publication.conclusions() is first  # computed once inside the block
@@ -277,12 +278,12 @@ def test_record_signatures_follow_the_values_not_the_objects_holding_them(db):
     text = "Đã giải quyết xong kiến nghị về đất đai " * 3
     same = "".join(["Đã giải quyết xong kiến nghị về đất đai "] * 3)
     assert same is not text
-    assert publication._digest((1, text, text, None)) == publication._digest((1, text, same, None))
-    assert publication._digest((1, text, text, None)) != publication._digest((1, text, text + ".", None))
-    assert publication._digest((1, "5")) != publication._digest((1, 5))
+    assert memo.digest((1, text, text, None)) == memo.digest((1, text, same, None))
+    assert memo.digest((1, text, text, None)) != memo.digest((1, text, text + ".", None))
+    assert memo.digest((1, "5")) != memo.digest((1, 5))
     moment = dt.datetime(2024, 3, 1, 8, 30)
-    assert publication._digest((1, moment)) == publication._digest((1, dt.datetime(2024, 3, 1, 8, 30)))
-    assert publication._digest((1, moment)) != publication._digest((1, moment.replace(minute=31)))
+    assert memo.digest((1, moment)) == memo.digest((1, dt.datetime(2024, 3, 1, 8, 30)))
+    assert memo.digest((1, moment)) != memo.digest((1, moment.replace(minute=31)))
     first = {c.id: c.signature for c in publication.conclusions()}
     assert first == {c.id: c.signature for c in publication.conclusions()}
     assert len(set(first.values())) == len(first)
@@ -322,7 +323,7 @@ def test_statistics_count_every_record_not_only_public_ones(db):
     ("Gửi về tran.thi-b+hs@so-tn.gov.vn nhé", "thư điện tử"),
 ])
 def test_personal_data_is_detected_with_a_vietnamese_reason(text, word):
-    problems = publication.personal_data_problems(text)
+    problems = privacy.personal_data_problems(text)
     assert problems and any(word in p for p in problems), problems
     assert not publication.summary_is_publishable(text)
 
@@ -336,10 +337,10 @@ def test_personal_data_is_detected_with_a_vietnamese_reason(text, word):
     "Mã hồ sơ 000.00.22.H49-220315-0001 đã trả kết quả.",
 ])
 def test_ordinary_numbers_pass_the_check(text):
-    assert publication.personal_data_problems(text) == []
+    assert privacy.personal_data_problems(text) == []
     assert publication.summary_is_publishable(text)
 
 
 def test_one_number_is_reported_once():
-    problems = publication.personal_data_problems("CCCD 079203001234, gọi 0912 345 678")
+    problems = privacy.personal_data_problems("CCCD 079203001234, gọi 0912 345 678")
     assert len(problems) == 2

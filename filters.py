@@ -1,10 +1,10 @@
-"""Jinja filters and globals: Vietnamese dates, Markdown, labels."""
+"""The Jinja filters both apps use (the internal one and the public one): Vietnamese dates, Markdown, labels."""
 from flask import g
 from markupsafe import Markup
 
 import models
 from services import deadlines
-from services.text import render_markdown
+from services.text import document_number, render_markdown
 from views.common import url_with
 
 
@@ -48,6 +48,7 @@ def deadline_badge(deadline, closed=False):
 
 
 def register(app):
+    """Install the filters and globals in `app`'s Jinja environment."""
     app.jinja_env.filters["date_vn"] = date_vn
     app.jinja_env.filters["datetime_vn"] = datetime_vn
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
@@ -57,5 +58,5 @@ def register(app):
         CHANNELS=models.CHANNELS, AUDIENCES=models.AUDIENCES, DIALOGUE_KINDS=models.DIALOGUE_KINDS,
         DIALOGUE_STATUSES=models.DIALOGUE_STATUSES, OCCASIONS=models.OCCASIONS,
         UNIT_KINDS=models.UNIT_KINDS,
-        deadline_flag=deadline_flag, deadline_badge=deadline_badge,
+        deadline_flag=deadline_flag, deadline_badge=deadline_badge, document_number=document_number,
     )
