@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import models  # noqa: E402
 from app import create_app  # noqa: E402
 from migrations import run_migrations  # noqa: E402
+from services.accounts import hash_password  # noqa: E402
 from services.text import fold  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -33,7 +34,6 @@ NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm 
 
 def fill(opinions, dialogues, seed=7):
     rng = random.Random(seed)
-    from services.accounts import hash_password
     with models.db.atomic():
         units = [models.Unit.create(code="U%02d" % i, name="Phòng số %d" % i, kind="content") for i in range(12)]
         fields = [models.Field.create(code="f%d" % i, name=s, position=i) for i, s in enumerate(SUBJECTS)]

@@ -22,7 +22,6 @@ from flask_frozen import Freezer
 
 import build
 import models
-import publication
 import views.public
 from services import memo
 from services.text import fold

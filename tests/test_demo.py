@@ -320,6 +320,23 @@ def test_another_today_moves_only_this_years_records():
         database.close()
 
 
+def test_load_returns_the_counts_of_what_it_made():
+    """The counts `load()` returns (pinned: moving the records out of the loader changed no row)."""
+    database = connect("sqlite:///:memory:", pragmas={"foreign_keys": 1})
+    models.db.initialize(database)
+    run_migrations(database)
+    try:
+        counts = demo.load(today=TODAY, password_params=FAST_HASH)
+        assert counts == {
+            "đơn vị": 10, "cơ quan": 11, "lĩnh vực": 10, "ngày nghỉ": 41, "tài khoản": 18, "kế hoạch": 2,
+            "đối thoại": 23, "ý kiến": 68, "thông báo kết luận": 16, "kết luận": 45, "đề xuất": 3, "thẩm định": 3,
+            "đôn đốc, tiến độ": 12, "lịch sử trạng thái": 549, "báo cáo": 2,
+        }
+        assert counts["ý kiến"] == models.Opinion.select().count()
+    finally:
+        database.close()
+
+
 def test_refuses_a_today_before_the_2022_history_is_over():
     with pytest.raises(ValueError):
         demo.load(today=dt.date(2022, 9, 1))

@@ -3,7 +3,8 @@ import pytest
 from playhouse.db_url import connect
 
 import models
-from migrations import run_migrations
+from demo import loader as demo
+from migrations import router, run_migrations
 from migrations.search_index import install_search_index
 
 
@@ -65,7 +66,6 @@ def test_create_user_needs_a_unit_for_unit_roles(runner, db):
 
 
 def _older_migrations():
-    from migrations import router
     names = router(connect("sqlite:///:memory:")).todo
     return names[:-1]
 
@@ -73,7 +73,6 @@ def _older_migrations():
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
     """A database at the latest schema with the demo data (the rows an upgrade must keep)."""
-    from demo import loader as demo
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     database = connect("sqlite:///%s" % path, pragmas={"foreign_keys": 1})
     models.db.initialize(database)
