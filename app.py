@@ -10,8 +10,27 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.routing import IntegerConverter
 
+import filters
 import models
+from migrations import run_migrations
 from models import db, open_database
+from services.accounts import hash_password
+from services.reminders import remind_command
+from views import (
+    admin,
+    attachments,
+    auth,
+    conclusions,
+    dashboard,
+    dialogues,
+    holidays,
+    notices,
+    opinions,
+    proposals,
+    publishing,
+    reports,
+)
+from views.public import register_preview
 
 BASE_DIR = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -124,27 +143,11 @@ def create_app(config=None):
     ):
         app.register_error_handler(code, _error_page(code, title, message))
 
-    import filters
     filters.register(app)
-
-    from views.auth import bp as auth_bp
-    from views.auth import load_user
-    app.before_request(load_user)
-    app.register_blueprint(auth_bp)
-    from views.dashboard import bp as dashboard_bp
-    app.register_blueprint(dashboard_bp)
-    from views.opinions import bp as opinions_bp
-    app.register_blueprint(opinions_bp)
-    from views.dialogues import bp as dialogues_bp
-    app.register_blueprint(dialogues_bp)
-    from views.admin import bp as admin_bp
-    app.register_blueprint(admin_bp)
-    from views.holidays import bp as holidays_bp
-    app.register_blueprint(holidays_bp)
-    from views import attachments, conclusions, notices, proposals, publishing, reports
-    for module in (notices, conclusions, attachments, proposals, reports, publishing):
+    app.before_request(auth.load_user)
+    for module in (auth, dashboard, opinions, dialogues, admin, holidays, notices, conclusions, attachments,
+                   proposals, reports, publishing):
         app.register_blueprint(module.bp)
-    from views.public import register_preview
     register_preview(app)  # the public pages, live under /xem-truoc/ behind login
 
     register_commands(app)
@@ -160,13 +163,12 @@ def _error_page(code, title, message):
 
 
 def register_commands(app):
-    from services.reminders import remind_command
+    """The `flask --app app …` commands: migrate, load-demo, create-user, remind."""
     app.cli.add_command(remind_command)
 
     @app.cli.command("migrate")
     def migrate_command():
         """Create the schema or apply pending migrations (keeps existing data)."""
-        from migrations import run_migrations
         done = run_migrations(db)
         click.echo("Đã áp dụng %d bản nâng cấp lược đồ." % len(done) if done else "Lược đồ đã mới nhất.")
 
@@ -175,7 +177,7 @@ def register_commands(app):
     @click.option("--today", default=None, help="The date the demo data treats as today (YYYY-MM-DD).")
     def load_demo_command(if_empty, today):
         """Load the demo data (never into a database that already holds data)."""
-        from demo import loader as demo
+        from demo import loader as demo  # here only: the demo data is this command's, production never loads it
         if models.User.select().exists():
             if if_empty:
                 click.echo("Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu.")
@@ -195,7 +197,6 @@ def register_commands(app):
     @click.password_option()
     def create_user_command(username, full_name, role, unit_code, email, password):
         """Create a user account (the password is asked for twice)."""
-        from services.accounts import hash_password
         unit = None
         if unit_code:
             unit = models.Unit.get_or_none(models.Unit.code == unit_code)

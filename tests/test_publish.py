@@ -92,8 +92,10 @@ class _Server:
         Handler.auth_failed_timeout = 0.01
         self.server = FTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"timeout": 0.05, "handle_exit": False}, daemon=True)
+        # The loop serve_forever runs, without its first log line: that line reads the socket's address,
+        # and a test that stops the server at once had closed it (a thread's OSError, a warning).
+        self.thread = threading.Thread(target=self.server.ioloop.loop, kwargs={"timeout": 0.05, "blocking": True},
+                                       daemon=True)
         self.thread.start()
 
     def url(self, folder="/dan-biet"):

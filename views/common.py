@@ -169,12 +169,13 @@ class Refused(Exception):
 def edit_with_conflict(form, render, save, done, refused=None):
     """The one shape of every edit form's POST (like the peewee blog's `_create_or_edit`).
 
-    Validate `form`; on errors, `render(form, errors=…)` with 422 (200 for htmx, which swaps only
-    2xx). Else `save(form)` the record: a `ConflictError` (someone saved it since it was opened)
-    renders `render(form, current=<their version>)` with 409, the form now carrying their version
+    Validate `form`; on errors, `render(form, errors=…)` with 422. Else `save(form)` the record: a
+    `ConflictError` (someone saved it since it was opened) renders `render(form, current=<their
+    version>)` with 409, the form now carrying their version
     so that saving again overwrites knowingly; `Refused` or an `IntegrityError` (answered by
     `refused`, {field: message}) renders the errors. Otherwise `done(saved)` gives the message and
-    the URL of the 303 that follows, or a whole response of its own.
+    the URL of the 303 that follows, or a whole response of its own. An htmx request for a fragment
+    gets every refusal with 200, since htmx swaps only 2xx answers.
     """
     if not form.validate():
         return render(form, errors=form.first_errors()), invalid_status()
@@ -183,7 +184,7 @@ def edit_with_conflict(form, render, save, done, refused=None):
     except ConflictError as error:
         if hasattr(form, "version"):
             form.version.data = error.current.version
-        return render(form, current=error.current), 409
+        return render(form, current=error.current), 200 if wants_fragment() else 409
     except Refused as error:
         return render(form, errors=error.errors), invalid_status()
     except pw.IntegrityError:

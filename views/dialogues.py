@@ -193,13 +193,6 @@ def status_page(dialogue, errors=None, message=None, form=None):
     return render_template("staff/dialogues/detail.html", **context)
 
 
-def for_htmx(response):
-    """htmx swaps only 2xx answers: the status panel always reaches it with 200, whatever went wrong."""
-    if wants_fragment() and isinstance(response, tuple):
-        return response[0]
-    return response
-
-
 @bp.post("/<int:dialogue_id>/trang-thai")
 @roles_required(*EDITORS)
 def status_post(dialogue_id):
@@ -226,7 +219,7 @@ def status_post(dialogue_id):
             return render_template("staff/dialogues/_status.html", **status_context(saved, message=message))
         return message, url_for("dialogues.detail_get", dialogue_id=dialogue.id)
 
-    return for_htmx(edit_with_conflict(StatusForm(), render, save, done))
+    return edit_with_conflict(StatusForm(), render, save, done)
 
 
 # ---------------------------------------------------------------- minutes

@@ -291,10 +291,7 @@ def status_post(opinion_id):
         return ("Ý kiến %s: %s." % (saved.code, saved.status_label),
                 back if in_row else url_for("opinions.detail_get", opinion_id=saved.id))
 
-    response = edit_with_conflict(StatusForm(user=g.user, opinion=opinion), render, save, done)
-    if wants_fragment() and isinstance(response, tuple):  # htmx swaps only 2xx: a conflict comes as 200 too
-        return response[0], 200
-    return response
+    return edit_with_conflict(StatusForm(user=g.user, opinion=opinion), render, save, done)
 
 
 @bp.post("/<int:opinion_id>/theo-doi")

@@ -91,8 +91,7 @@ def _item(conclusion, form=None, takedown_form=None, errors=None, message=None, 
 
 def _edit(conclusion, form, save, done, form_as="form", errors_of=None):
     """views.common.edit_with_conflict for one item: `form` shown as `form_as` (None: not shown),
-    its errors through `errors_of`. A missing version is a 400; htmx, which swaps only 2xx
-    answers, gets every outcome with 200."""
+    its errors through `errors_of`. A missing version is a 400."""
     def render(form, errors=None, current=None):
         if errors and "version" in errors:
             abort(400)
@@ -100,8 +99,7 @@ def _edit(conclusion, form, save, done, form_as="form", errors_of=None):
         return _item(conclusion, errors=errors_of(errors) if errors and errors_of else errors, current=current,
                      **shown)
 
-    response = edit_with_conflict(form, render, save, done)
-    return response[0] if wants_fragment() and isinstance(response, tuple) else response
+    return edit_with_conflict(form, render, save, done)
 
 
 @bp.get("/ket-luan/<int:conclusion_id>")
