@@ -21,8 +21,7 @@ One entry point, `render_docx(AdministrativeDocument) -> bytes`, shared by the c
 - Page numbers centred at the top from page 2: a different first-page header (empty) and a PAGE
   field in the default header.
 
-The race-safe transaction that gives a document the next number of its series is services/numbering.py
-(`numbering_transaction` is also importable from here, where views/reports.py looks for it).
+The race-safe transaction that gives a document the next number of its series is services/numbering.py.
 """
 import datetime
 import io
@@ -36,8 +35,6 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
-
-from services.numbering import numbering_transaction  # noqa: F401 - see the docstring
 
 FONT = "Times New Roman"
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)

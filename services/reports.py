@@ -48,7 +48,7 @@ from models import (
     record_transition,
     save_versioned,
 )
-from services.documents import numbering_transaction
+from services.numbering import numbering_transaction
 from services.text import document_number, sort_key
 
 FIGURES_VERSION = 1
@@ -363,7 +363,7 @@ def change_status(report, target, note, user, expected_version):
 def approve(report, user, expected_version, note=""):
     """Approve a submitted report: the next number of the year, figures frozen, in one transaction.
 
-    documents.numbering_transaction holds the series' write lock from the first statement
+    services.numbering.numbering_transaction holds the series' write lock from the first statement
     (BEGIN IMMEDIATE on SQLite), so two approvals at the same moment cannot read the same last
     number; the number is also checked unused before it is written.
     """

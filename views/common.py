@@ -67,7 +67,7 @@ class Page:
             self.page = page if self.total_is_capped else min(page, known_pages)
             if count_limit:  # one row more than a page tells whether another page follows
                 rows = list(query.limit(per_page + 1).offset((self.page - 1) * per_page))
-            else:  # `query` may also be a list sorted in Python (see views.admin.Rows)
+            else:  # `query` may also be a list sorted in Python (see models.Rows)
                 rows = list(query.paginate(self.page, per_page))
         self.more = len(rows) > per_page
         self.items = rows[:per_page]

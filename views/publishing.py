@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 import models
 import publication
 from forms.publishing import RepublishForm, StartForm, SummaryForm, TakeDownForm
-from models import CONCLUSION_STATUSES, AuditLog, Dialogue, PublishRun, save_versioned
+from models import CONCLUSION_STATUSES, AuditLog, Dialogue, PublishRun, Rows, save_versioned
 from services import publish_review, publish_runs
 from services.publish_review import STATES, decorate, load_items, problems_of, publish_refusal, review_rows
 from views.auth import roles_required
@@ -29,17 +29,6 @@ RUNS_PER_PAGE = 20
 STATE_BADGES = {"published": "closed", "ready": "", "blocked": "overdue", "waiting": "due-soon", "not_public": ""}
 RUN_BADGES = {"queued": "due-soon", "running": "due-soon", "succeeded": "closed", "failed": "overdue"}
 STATE_LABELS = dict(STATES, waiting="Chờ kết thúc để công khai", empty="Chưa có tóm tắt")
-
-
-class Rows(list):
-    """Ids already filtered in Python, paginated by views.common.Page."""
-
-    def count(self):
-        return len(self)
-
-    def paginate(self, page, per_page):
-        start = (page - 1) * per_page
-        return self[start:start + per_page]
 
 
 def get_conclusion(conclusion_id):
