@@ -4,18 +4,14 @@ import os
 import secrets
 from pathlib import Path
 
-import click
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.routing import IntegerConverter
 
 import filters
-import models
-from migrations import run_migrations
+from commands import register_commands
 from models import db, open_database
-from services.accounts import hash_password
-from services.reminders import remind_command
 from views import (
     admin,
     attachments,
@@ -160,54 +156,3 @@ def _error_page(code, title, message):
             return message, code
         return render_template("errors/error.html", code=code, title=title, message=message), code
     return handler
-
-
-def register_commands(app):
-    """The `flask --app app …` commands: migrate, load-demo, create-user, remind."""
-    app.cli.add_command(remind_command)
-
-    @app.cli.command("migrate")
-    def migrate_command():
-        """Create the schema or apply pending migrations (keeps existing data)."""
-        done = run_migrations(db)
-        click.echo("Đã áp dụng %d bản nâng cấp lược đồ." % len(done) if done else "Lược đồ đã mới nhất.")
-
-    @app.cli.command("load-demo")
-    @click.option("--if-empty", is_flag=True, help="Load only when the database holds no users.")
-    @click.option("--today", default=None, help="The date the demo data treats as today (YYYY-MM-DD).")
-    def load_demo_command(if_empty, today):
-        """Load the demo data (never into a database that already holds data)."""
-        from demo import loader as demo  # here only: the demo data is this command's, production never loads it
-        if models.User.select().exists():
-            if if_empty:
-                click.echo("Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu.")
-                return
-            raise click.ClickException("Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào CSDL trống.")
-        day = dt.date.fromisoformat(today or app.config["DEMO_TODAY"]) if (today or app.config["DEMO_TODAY"]) \
-            else None
-        counts = demo.load(today=day, password_params=app.config["PASSWORD_HASH"])
-        click.echo("Đã nạp dữ liệu mẫu: " + ", ".join("%s %d" % kv for kv in counts.items()))
-
-    @app.cli.command("create-user")
-    @click.argument("username")
-    @click.option("--name", "full_name", required=True, help="Full name (Họ và tên).")
-    @click.option("--role", type=click.Choice(list(models.ROLES)), required=True)
-    @click.option("--unit", "unit_code", default=None, help="Unit code, for specialist and unit_head.")
-    @click.option("--email", default="")
-    @click.password_option()
-    def create_user_command(username, full_name, role, unit_code, email, password):
-        """Create a user account (the password is asked for twice)."""
-        unit = None
-        if unit_code:
-            unit = models.Unit.get_or_none(models.Unit.code == unit_code)
-            if unit is None:
-                raise click.ClickException("Không có đơn vị mã %s." % unit_code)
-        if role in ("specialist", "unit_head") and unit is None:
-            raise click.ClickException("Vai trò %s cần --unit." % role)
-        if models.User.select().where(models.User.username == username).exists():
-            raise click.ClickException("Tên đăng nhập %s đã tồn tại." % username)
-        with db.atomic():
-            user = models.User.create(username=username, full_name=full_name, role=role, unit=unit,
-                                      email=email, password_hash=hash_password(password, app.config["PASSWORD_HASH"]))
-            models.audit(None, "create", user, summary="create-user (dòng lệnh): %s" % username)
-        click.echo("Đã tạo tài khoản %s (%s)." % (username, models.ROLES[role]))

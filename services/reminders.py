@@ -1,4 +1,4 @@
-"""Urging (đôn đốc) by e-mail: `flask --app app remind`, meant for a daily cron job.
+"""Urging (đôn đốc) by e-mail: the daily digests that `flask --app app remind` (commands.py) sends.
 
 Each unit head (their whole unit) and each person an item is assigned to (their own items) gets
 one Vietnamese digest of the open opinions and the open conclusions of signed notices that are
@@ -9,19 +9,16 @@ opinion: no submitter name or contact, and no text at all of a denunciation (t�
 import datetime as dt
 import html
 import smtplib
-import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
-import click
 import peewee as pw
 from flask import current_app
-from flask.cli import with_appcontext
 
 import models
 from models import Conclusion, ConclusionNotice, ConclusionOpinion, MailDigest, Opinion, Unit, User, db
-from services import deadlines, privacy
+from services import deadlines, mail, privacy
 from services.text import person_sort_key, sort_key
 
 DEFAULT_STAFF_BASE_URL = "http://127.0.0.1:5000/"
@@ -197,7 +194,7 @@ def _salutation(user):
     return "Kính gửi: Đồng chí %s%s" % (user.full_name, ", " + user.title if user.title else "")
 
 
-def _counts_phrase(items):
+def counts_phrase(items):
     counts = {flag: sum(1 for i in items if i.flag == flag) for flag in FLAG_ORDER}
     return ", ".join("%d %s" % (counts[f], deadlines.FLAG_LABELS[f].lower()) for f in FLAG_ORDER if counts[f])
 
@@ -206,10 +203,10 @@ def unit_digest(user, items, day):
     """The digest of one unit head or assignee: their items, the most urgent first."""
     is_head = user.role == "unit_head" and user.unit_id
     whose = ("của %s" % user.unit.name) if is_head else "được giao cho đồng chí"
-    subject = "[Đôn đốc] %s: %s" % (date_vn(day), _counts_phrase(items))
+    subject = "[Đôn đốc] %s: %s" % (date_vn(day), counts_phrase(items))
     lines = [_salutation(user), "",
              "Tính đến %s, có %d việc %s sắp đến hạn hoặc đã quá hạn (%s):" % (
-                 day_vn(day), len(items), whose, _counts_phrase(items))]
+                 day_vn(day), len(items), whose, counts_phrase(items))]
     parts = ["<p>%s</p>" % html.escape(lines[0]), "<p>%s</p>" % html.escape(lines[2])]
     number = 0
     for flag in FLAG_ORDER:
@@ -256,7 +253,7 @@ def coordinator_digest(user, items, day, skipped):
     """The coordinator's summary: counts by unit of items due soon, overdue and severely overdue."""
     table = unit_table(items)
     subject = "[Đôn đốc] Tổng hợp %s: %d việc sắp đến hạn, quá hạn (%s)" % (
-        date_vn(day), len(items), _counts_phrase(items))
+        date_vn(day), len(items), counts_phrase(items))
     intro = ("Tổng hợp theo đơn vị các ý kiến, kiến nghị và kết luận (thông báo đã ký) sắp đến hạn hoặc đã quá hạn, "
              "tính đến %s. Lãnh đạo đơn vị và người được giao nhận thư nhắc riêng." % day_vn(day))
     lines = [_salutation(user), "", intro]
@@ -335,47 +332,6 @@ def plan(day, calendar=None):
 # ---------------------------------------------------------------- sending
 
 
-class MailServerError(Exception):
-    """The mail server cannot be reached or refuses the session (nothing more can be sent)."""
-
-
-class Mailer:
-    """One SMTP connection for the whole run, opened on the first message."""
-
-    def __init__(self, config):
-        self.config = config
-        self.smtp = None
-
-    def _connect(self):
-        config = self.config
-        try:
-            smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=30)
-            if config.get("MAIL_USE_STARTTLS"):
-                smtp.starttls(context=ssl.create_default_context())
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
-        except (OSError, smtplib.SMTPException) as error:
-            raise MailServerError("%s:%s: %s" % (config["MAIL_SERVER"], config["MAIL_PORT"], error)) from error
-        return smtp
-
-    def send(self, message):
-        if self.smtp is None:
-            self.smtp = self._connect()
-        try:
-            self.smtp.send_message(message)
-        except smtplib.SMTPServerDisconnected:
-            self.smtp = None  # the next message connects again (once)
-            raise
-
-    def close(self):
-        if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
-            self.smtp = None
-
-
 def message(digest, sender):
     msg = EmailMessage()
     msg["Subject"] = digest.subject
@@ -390,18 +346,6 @@ def message(digest, sender):
     return msg
 
 
-def _describe_error(error):
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        error = next(iter(error.recipients.values()), error)
-        if isinstance(error, tuple):
-            code, text = error
-            return "%s %s" % (code, text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
-    if isinstance(error, smtplib.SMTPResponseException):
-        text = error.smtp_error
-        return "%s %s" % (error.smtp_code, text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
-    return str(error) or error.__class__.__name__
-
-
 @dataclass
 class Outcome:
     sent: list = field(default_factory=list)  # digests
@@ -413,7 +357,7 @@ class Outcome:
 def send(planned, config, echo=lambda line: None):
     """Send each planned digest not yet sent that day; record it when the server accepted it."""
     outcome = Outcome()
-    mailer = Mailer(config)
+    mailer = mail.Mailer(config)
     sender = config.get("MAIL_SENDER") or "doithoai@localhost"
     try:
         for digest in planned.digests:
@@ -431,7 +375,7 @@ def send(planned, config, echo=lambda line: None):
                 continue
             try:
                 mailer.send(message(digest, sender))
-            except MailServerError as error:
+            except mail.MailServerError as error:
                 row.delete_instance()
                 outcome.server_error = str(error)
                 outcome.failed.append((digest, "không kết nối được máy chủ thư: %s" % error))
@@ -439,7 +383,7 @@ def send(planned, config, echo=lambda line: None):
                 continue
             except (OSError, smtplib.SMTPException) as error:
                 row.delete_instance()
-                reason = _describe_error(error)
+                reason = mail.describe_error(error)
                 outcome.failed.append((digest, reason))
                 echo("LỖI gửi tới %s <%s>: %s" % (digest.user.full_name, address, reason))
                 continue
@@ -457,56 +401,3 @@ def send(planned, config, echo=lambda line: None):
 def already_sent(day):
     """{(user id, kind)} of the digests recorded for `day`."""
     return set(MailDigest.select(MailDigest.user, MailDigest.kind).where(MailDigest.day == day).tuples())
-
-
-# ---------------------------------------------------------------- the command
-
-
-@click.command("remind")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The day taken as today (YYYY-MM-DD); default: today in Vietnam.")
-@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
-@click.option("--any-day", is_flag=True, help="Send even on a weekend or holiday (skipped by default).")
-@with_appcontext
-def remind_command(day, dry_run, any_day):
-    """Send the daily reminder digests (đôn đốc) of items due soon or overdue."""
-    day = day.date() if day else models.today()
-    was_closed = db.is_closed()
-    db.connect(reuse_if_open=True)
-    try:
-        _remind(day, dry_run, any_day)
-    finally:
-        if was_closed and not db.is_closed():
-            db.close()
-
-
-def _remind(day, dry_run, any_day):
-    calendar = deadlines.Calendar.load()
-    if not any_day and not calendar.is_working_day(day):
-        click.echo("%s là ngày nghỉ: không gửi thư đôn đốc (dùng --any-day để vẫn gửi)." % day_vn(day))
-        return
-    planned = plan(day, calendar)
-    click.echo("Đôn đốc %s: %d việc sắp đến hạn hoặc quá hạn (%s)." % (
-        day_vn(day), len(planned.items), _counts_phrase(planned.items) or "không có"))
-    for user, reason in planned.skipped:
-        click.echo("Bỏ qua %s (%s): %s." % (user.full_name, user.username, reason))
-    if dry_run:
-        done = already_sent(day)
-        for digest in planned.digests:
-            mark = " [đã gửi hôm nay, sẽ không gửi lại]" if (digest.user.id, digest.kind) in done else ""
-            click.echo("\n=== Tới: %s <%s>%s\n=== Tiêu đề: %s\n%s" % (
-                digest.user.full_name, digest.user.email.strip(), mark, digest.subject, digest.text))
-        pending = sum(1 for d in planned.digests if (d.user.id, d.kind) not in done)
-        click.echo("Chạy thử: sẽ gửi %d thư, bỏ qua %d người nhận, %d thư đã gửi hôm nay; không gửi, không ghi nhận."
-                   % (pending, len(planned.skipped), len(planned.digests) - pending))
-        return
-    outcome = send(planned, current_app.config, click.echo)
-    if planned.digests and not outcome.sent and not outcome.failed:
-        click.echo("Không có thư mới: cả %d thư đôn đốc đã gửi trước đó trong ngày %s." % (
-            len(outcome.already), date_vn(day)))
-    click.echo("Đã gửi %d thư, bỏ qua %d người nhận (chưa có e-mail hoặc tài khoản bị khóa), "
-               "%d thư đã gửi trước đó trong ngày, %d thư lỗi." % (
-                   len(outcome.sent), len(planned.skipped), len(outcome.already), len(outcome.failed)))
-    if outcome.failed:
-        raise click.ClickException("%d thư đôn đốc chưa gửi được; chạy lại lệnh để gửi lại các thư này."
-                                   % len(outcome.failed))

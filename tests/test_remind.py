@@ -9,8 +9,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 import models
+from commands import remind_command
 from services import deadlines
-from services.reminders import remind_command
 from services.text import fold
 from tests.conftest import user
 

@@ -1,0 +1,114 @@
+"""The command line of the internal app (`flask --app app …`): migrate, load-demo, create-user, remind."""
+import datetime as dt
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+import models
+from migrations import run_migrations
+from models import db
+from services import deadlines, reminders
+from services.accounts import hash_password
+
+
+def register_commands(app):
+    """The `flask --app app …` commands: migrate, load-demo, create-user, remind."""
+    app.cli.add_command(remind_command)
+
+    @app.cli.command("migrate")
+    def migrate_command():
+        """Create the schema or apply pending migrations (keeps existing data)."""
+        done = run_migrations(db)
+        click.echo("Đã áp dụng %d bản nâng cấp lược đồ." % len(done) if done else "Lược đồ đã mới nhất.")
+
+    @app.cli.command("load-demo")
+    @click.option("--if-empty", is_flag=True, help="Load only when the database holds no users.")
+    @click.option("--today", default=None, help="The date the demo data treats as today (YYYY-MM-DD).")
+    def load_demo_command(if_empty, today):
+        """Load the demo data (never into a database that already holds data)."""
+        from demo import loader as demo  # here only: the demo data is this command's, production never loads it
+        if models.User.select().exists():
+            if if_empty:
+                click.echo("Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu.")
+                return
+            raise click.ClickException("Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào CSDL trống.")
+        day = dt.date.fromisoformat(today or app.config["DEMO_TODAY"]) if (today or app.config["DEMO_TODAY"]) \
+            else None
+        counts = demo.load(today=day, password_params=app.config["PASSWORD_HASH"])
+        click.echo("Đã nạp dữ liệu mẫu: " + ", ".join("%s %d" % kv for kv in counts.items()))
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--name", "full_name", required=True, help="Full name (Họ và tên).")
+    @click.option("--role", type=click.Choice(list(models.ROLES)), required=True)
+    @click.option("--unit", "unit_code", default=None, help="Unit code, for specialist and unit_head.")
+    @click.option("--email", default="")
+    @click.password_option()
+    def create_user_command(username, full_name, role, unit_code, email, password):
+        """Create a user account (the password is asked for twice)."""
+        unit = None
+        if unit_code:
+            unit = models.Unit.get_or_none(models.Unit.code == unit_code)
+            if unit is None:
+                raise click.ClickException("Không có đơn vị mã %s." % unit_code)
+        if role in ("specialist", "unit_head") and unit is None:
+            raise click.ClickException("Vai trò %s cần --unit." % role)
+        if models.User.select().where(models.User.username == username).exists():
+            raise click.ClickException("Tên đăng nhập %s đã tồn tại." % username)
+        with db.atomic():
+            user = models.User.create(username=username, full_name=full_name, role=role, unit=unit,
+                                      email=email, password_hash=hash_password(password, app.config["PASSWORD_HASH"]))
+            models.audit(None, "create", user, summary="create-user (dòng lệnh): %s" % username)
+        click.echo("Đã tạo tài khoản %s (%s)." % (username, models.ROLES[role]))
+
+
+@click.command("remind")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day taken as today (YYYY-MM-DD); default: today in Vietnam.")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
+@click.option("--any-day", is_flag=True, help="Send even on a weekend or holiday (skipped by default).")
+@with_appcontext
+def remind_command(day, dry_run, any_day):
+    """Send the daily reminder digests (đôn đốc) of items due soon or overdue."""
+    day = day.date() if day else models.today()
+    was_closed = db.is_closed()
+    db.connect(reuse_if_open=True)
+    try:
+        _remind(day, dry_run, any_day)
+    finally:
+        if was_closed and not db.is_closed():
+            db.close()
+
+
+def _remind(day, dry_run, any_day):
+    """The digests of `day`: planned, printed (dry run) or sent, each step told on the terminal."""
+    calendar = deadlines.Calendar.load()
+    if not any_day and not calendar.is_working_day(day):
+        click.echo("%s là ngày nghỉ: không gửi thư đôn đốc (dùng --any-day để vẫn gửi)." % reminders.day_vn(day))
+        return
+    planned = reminders.plan(day, calendar)
+    click.echo("Đôn đốc %s: %d việc sắp đến hạn hoặc quá hạn (%s)." % (
+        reminders.day_vn(day), len(planned.items), reminders.counts_phrase(planned.items) or "không có"))
+    for user, reason in planned.skipped:
+        click.echo("Bỏ qua %s (%s): %s." % (user.full_name, user.username, reason))
+    if dry_run:
+        done = reminders.already_sent(day)
+        for digest in planned.digests:
+            mark = " [đã gửi hôm nay, sẽ không gửi lại]" if (digest.user.id, digest.kind) in done else ""
+            click.echo("\n=== Tới: %s <%s>%s\n=== Tiêu đề: %s\n%s" % (
+                digest.user.full_name, digest.user.email.strip(), mark, digest.subject, digest.text))
+        pending = sum(1 for d in planned.digests if (d.user.id, d.kind) not in done)
+        click.echo("Chạy thử: sẽ gửi %d thư, bỏ qua %d người nhận, %d thư đã gửi hôm nay; không gửi, không ghi nhận."
+                   % (pending, len(planned.skipped), len(planned.digests) - pending))
+        return
+    outcome = reminders.send(planned, current_app.config, click.echo)
+    if planned.digests and not outcome.sent and not outcome.failed:
+        click.echo("Không có thư mới: cả %d thư đôn đốc đã gửi trước đó trong ngày %s." % (
+            len(outcome.already), reminders.date_vn(day)))
+    click.echo("Đã gửi %d thư, bỏ qua %d người nhận (chưa có e-mail hoặc tài khoản bị khóa), "
+               "%d thư đã gửi trước đó trong ngày, %d thư lỗi." % (
+                   len(outcome.sent), len(planned.skipped), len(outcome.already), len(outcome.failed)))
+    if outcome.failed:
+        raise click.ClickException("%d thư đôn đốc chưa gửi được; chạy lại lệnh để gửi lại các thư này."
+                                   % len(outcome.failed))
