@@ -1,4 +1,4 @@
-"""The application factory: configuration, database, CSRF, htmx, blueprints and CLI commands."""
+"""The internal app's factory: configuration, database, CSRF, htmx, blueprints, and the CLI (commands.py) registered."""
 import datetime as dt
 import os
 import secrets

@@ -1,1 +1,1 @@
-"""Blueprints of the internal app, one per area; `public` (the "Dân biết" pages) comes later."""
+"""Routes only, one blueprint per area of the internal app; views/public*.py are the "Dân biết" pages."""
