@@ -108,9 +108,7 @@ def _may_see_dialogue(user, dialogue):
 
 
 def _may_see_proposal(user, proposal):
-    if user.reads_everything:
-        return True
-    return bool(user.is_content_staff and user.unit_id and user.unit_id == proposal.content_unit_id)
+    return Proposal.visible_to(user).where(Proposal.id == proposal.id).exists()
 
 
 def _may_see_notice(user, notice):
