@@ -43,6 +43,7 @@ from models import (
     Unit,
     today,
 )
+from models import TZ as TZ  # the time zone of every time in the records: the feeds give it
 from services import memo
 from services.memo import digest, memoized
 from services.privacy import personal_data_problems

@@ -4,7 +4,6 @@ import mimetypes
 import icalendar
 from flask import current_app
 
-import models
 import publication
 from views.public_listing import listing_pages
 from views.public_urls import public_url
@@ -38,10 +37,10 @@ def calendar():
         url = public_url(".dialogue_page", slug=dialogue.slug)
         event = icalendar.Event()
         event.add("uid", "doi-thoai-%d@dan-biet" % dialogue.id)
-        event.add("dtstamp", dialogue.updated_at.replace(tzinfo=models.TZ))
-        event.add("dtstart", dialogue.starts_at.replace(tzinfo=models.TZ))
+        event.add("dtstamp", dialogue.updated_at.replace(tzinfo=publication.TZ))
+        event.add("dtstart", dialogue.starts_at.replace(tzinfo=publication.TZ))
         if dialogue.ends_at:
-            event.add("dtend", dialogue.ends_at.replace(tzinfo=models.TZ))
+            event.add("dtend", dialogue.ends_at.replace(tzinfo=publication.TZ))
         postponed = dialogue.status == "postponed"
         event.add("summary", ("[Hoãn] " if postponed else "") + dialogue.title)
         if dialogue.place:
