@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import peewee as pw
 from playhouse.db_url import connect
 
+from services.numbering import lock_series
 from services.text import document_number, fold, person_sort_key, slugify, sort_key
 
 db = pw.DatabaseProxy()
@@ -17,14 +18,28 @@ SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 1000
                   "cache_size": -64000, "mmap_size": 256 * 1024 * 1024, "temp_store": "memory"}
 
 
+POOL_SIZE = 16  # connections a process keeps open
+POOL_WAIT = 30  # seconds a request waits for a free connection before it fails
+
+
 def open_database(url):
-    """A Peewee database for a URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    """A Peewee database for a URL; SQLite gets WAL, foreign keys, a busy timeout and immediate transactions.
+
+    On SQLite every outermost transaction (`db.atomic()`) begins IMMEDIATE: it takes the write lock
+    when it begins, waiting for it up to the busy timeout. A deferred one that reads (the next
+    register number, the current version) before it writes cannot wait: when another connection
+    wrote meanwhile, its first write fails at once with "database is locked". SQLite has one
+    writer at a time anyway, and readers (WAL) are never held up by it. PostgreSQL has no lock
+    type; its read-then-write steps are guarded by the version check and services.numbering's locks.
+    A request that finds the pool's connections all in use waits up to POOL_WAIT for one.
+    """
     if url.startswith("sqlite:") and ":memory:" not in url:
         # A small pool keeps connections (and their page caches) across requests.
         url = "sqlite+pool:" + url[len("sqlite:"):]
-        return connect(url, max_connections=16, stale_timeout=600, check_same_thread=False, pragmas=SQLITE_PRAGMAS)
+        return connect(url, max_connections=POOL_SIZE, stale_timeout=600, timeout=POOL_WAIT,
+                       check_same_thread=False, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     if url.startswith("sqlite"):
-        return connect(url, pragmas=SQLITE_PRAGMAS)
+        return connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     return connect(url)
 
 
@@ -1434,7 +1449,8 @@ def audit(user, action, obj=None, changes=None, summary="", object_type=None):
 def save_versioned(obj, expected_version, user, changes, action="update", summary=""):
     """Apply `changes` to `obj` if nobody saved it since `expected_version`; audit it.
 
-    Runs in one transaction. Raises ConflictError carrying the stored record otherwise.
+    Runs in one transaction (immediate on SQLite, see open_database: the version is read under the
+    write lock). Raises ConflictError carrying the stored record otherwise.
     """
     model = type(obj)
     fields = model._meta.fields
@@ -1484,9 +1500,15 @@ def uses_search_index(database=None):
     return isinstance(database, pw.SqliteDatabase)
 
 
+OPINION_SERIES = "YK"
+
+
 def next_opinion_code(year):
-    """The next register number of a year: YK-2022-0001, YK-2022-0002, …"""
-    prefix = "YK-%d-" % year
+    """The next register number of a year: YK-2022-0001, YK-2022-0002, …
+
+    Read inside the transaction that writes it, which holds the series' lock (create_opinion).
+    """
+    prefix = "%s-%d-" % (OPINION_SERIES, year)
     last = (Opinion.select(Opinion.code).where(Opinion.code.startswith(prefix))
             .order_by(Opinion.code.desc()).first())
     number = int(last.code[len(prefix):]) + 1 if last else 1
@@ -1500,8 +1522,9 @@ def create_opinion(user, **values):
     """
     if user is not None and user.is_content_staff and not values.get("assigned_unit"):
         values["assigned_unit"] = user.unit_id
-    with db.atomic():
+    with db.atomic():  # immediate on SQLite: no other writer between reading the last code and inserting
         received = values.get("received_on") or today()
+        lock_series(db, received.year, OPINION_SERIES)
         opinion = Opinion(code=next_opinion_code(received.year), created_by=user.id if user else None, **values)
         opinion.save()
         record_transition(opinion, user, "", opinion.status, "Tiếp nhận")
