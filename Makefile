@@ -51,4 +51,4 @@ bench: setup
 	$(PY) bench/build.py
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor site
+	rm -rf $(VENV) node_modules static/vendor site site.builds

@@ -8,10 +8,11 @@ URLs, so the same files work at the host's root and in a sub-folder; the base UR
 the absolute URLs of sitemap.xml, the feed, the calendar and 404.html.
 
 A build never leaves a half-written site/: the previous build is copied (as real copies, with
-their times) into a folder beside it, Frozen-Flask freezes over that copy (writing only the files
-whose content changed, so unchanged pages keep their time), the links are checked (those of the
-new and rewritten files; all of them when a file went away or the code changed), and only then
-the new folder takes the place of the old one.
+their times) into a new folder of site.builds/, Frozen-Flask freezes over that copy (writing only
+the files whose content changed, so unchanged pages keep their time), the links are checked (those
+of the new and rewritten files; all of them when a file went away or the code changed), and only
+then the new folder takes the place of the old one: site/ is a symbolic link to the build, replaced
+in one rename (sitebuild/state.swap), so a visitor always finds a whole site.
 
 Beside site/ a build keeps, for the next one of the same code, base URL and day: site.state.json
 (each page's signature, so that an unchanged page keeps its file) and site.carried (the open-data
@@ -29,7 +30,6 @@ import fcntl
 import os
 import shutil
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -92,7 +92,8 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
     freeze propagates. Either way the previous `destination` stays as it was.
     """
     started = time.perf_counter()
-    destination = Path(destination).resolve()
+    destination = Path(os.path.abspath(destination))
+    destination = destination.parent.resolve() / destination.name  # not the link itself: it is swapped
     base_url = normalise_base_url(base_url or os.environ.get("FREEZER_BASE_URL") or DEFAULT_BASE_URL)
     database_url = database_url or default_database_url()
     parent = destination.parent
@@ -108,9 +109,8 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
         previous = state.load_state(state_path) if destination.is_dir() else {}
         made = {"fingerprint": state.fingerprint(base_url, models.today()), "checked": check, "pages": {}}
         same_code = previous.get("fingerprint") == made["fingerprint"]
-        work = Path(tempfile.mkdtemp(prefix=destination.name + ".tmp-", dir=parent))
+        work = state.new_build(destination)
         try:
-            work.chmod(0o755)
             summary = Summary(destination=str(destination))
             t0 = time.perf_counter()
             if destination.is_dir():  # carry the previous build forward: real copies, times kept

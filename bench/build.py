@@ -213,7 +213,8 @@ def main():
         print("filled %d dialogues, %d conclusions in %.1f s" % (args.dialogues, args.conclusions,
                                                                  time.perf_counter() - t0))
     site = OUT / "site"
-    shutil.rmtree(site, ignore_errors=True)
+    shutil.rmtree(site, ignore_errors=True)  # a folder of the layout of before
+    shutil.rmtree(OUT / "site.builds", ignore_errors=True)  # the builds site links to: a full build follows
     print("machine speed: a 10-million-step Python loop takes %.2f s of CPU (the figures below scale with it)"
           % calibrate())
 

@@ -1,10 +1,12 @@
-"""What one build leaves the next: page state and carried open-data lines, file times, the swap into place."""
+"""What one build leaves the next: page state and carried open-data lines, file times, the atomic swap into place."""
 import hashlib
 import json
 import marshal
 import math
 import os
 import shutil
+import tempfile
+import time
 from pathlib import Path
 
 from sitebuild import SEARCH_INDEX
@@ -88,23 +90,66 @@ def date_back(root, paths, data_read_from):
         os.utime(os.path.join(root, path), (stamp, stamp))
 
 
+def builds_folder(destination):
+    """Where the builds live: `site` is a symbolic link to one of them, site.builds/<name>."""
+    return destination.parent / (destination.name + ".builds")
+
+
+def new_build(destination):
+    """A fresh folder for a build, in builds_folder(destination), readable by the web server."""
+    folder = builds_folder(destination)
+    folder.mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=folder))
+    work.chmod(0o755)
+    return work
+
+
+def current_build(destination):
+    """The build folder `destination` links to, or None (no site yet, or a folder of the old layout)."""
+    if not destination.is_symlink():
+        return None
+    target = destination.parent / os.readlink(destination)
+    return target if target.is_dir() else None
+
+
 def tidy(destination):
-    """Undo what an earlier build killed half-way left: a site moved aside, stale folders."""
+    """Undo what an earlier build killed half-way left: a site moved aside, a link not yet in place,
+    builds that are not the site (unfinished, or replaced but not yet removed)."""
     parent, name = destination.parent, destination.name
     old = parent / (name + ".old")
     if old.is_dir() and not destination.exists():
-        old.rename(destination)  # killed between the two renames of the swap
-    if old.exists():
+        old.rename(destination)  # killed between the two renames of the old layout's swap
+    if old.is_symlink() or old.is_file():
+        old.unlink()
+    elif old.exists():
         shutil.rmtree(old)
-    for stale in parent.glob(name + ".tmp-*"):
+    (parent / (name + ".link")).unlink(missing_ok=True)
+    keep = current_build(destination)
+    folder = builds_folder(destination)
+    if folder.is_dir():
+        for build in folder.iterdir():
+            if keep is None or build.name != keep.name:
+                shutil.rmtree(build, ignore_errors=True)
+    for stale in parent.glob(name + ".tmp-*"):  # the work folders of the old layout
         shutil.rmtree(stale, ignore_errors=True)
 
 
 def swap(work, destination):
-    """`work` becomes `destination`; the old build is moved aside first, then removed."""
-    old = destination.parent / (destination.name + ".old")
-    if destination.exists():
-        destination.rename(old)
-    work.rename(destination)
-    if old.exists():
-        shutil.rmtree(old)
+    """`work`, a folder of builds_folder(destination), becomes what `destination` shows, in one step.
+
+    `destination` is a symbolic link to the build; a new link made beside it replaces it with
+    os.replace, a rename, which is atomic: a reader finds the old build or the new one, never
+    nothing. The old build is removed after. A `destination` that is a real folder (the layout of
+    before) is moved aside just before, the one time it becomes a link.
+    """
+    parent, name = destination.parent, destination.name
+    link = parent / (name + ".link")
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(work, parent), link)
+    replaced = current_build(destination)
+    if destination.is_dir() and not destination.is_symlink():
+        replaced = parent / (name + ".old")
+        destination.rename(replaced)
+    os.replace(link, destination)
+    if replaced is not None and replaced.resolve() != work.resolve():
+        shutil.rmtree(replaced, ignore_errors=True)

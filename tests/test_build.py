@@ -10,6 +10,7 @@ import marshal
 import os
 import re
 import threading
+import time
 import unicodedata
 import urllib.request
 from pathlib import Path
@@ -252,7 +253,8 @@ def test_an_interrupted_build_leaves_the_previous_site_whole(app, public, make_s
         make_site()
     assert files_of(site) == before and times_of(site) == before_times
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site")) == [
-        "site", "site.carried", "site.lock", "site.state.json"]
+        "site", "site.builds", "site.carried", "site.lock", "site.state.json"]
+    assert only_the_current_build(site)
     # A build that fails also keeps it, and says why: a page that cannot be written …
     monkeypatch.setattr(Freezer, "_build_one", original)
     generators = page_signatures.url_generators
@@ -294,6 +296,7 @@ def test_two_worker_processes_build_the_same_site_as_one(make_site, tmp_path, mo
         make_site("two", workers=2)
     assert files_of(site) == one and times_of(site) == before
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+    assert only_the_current_build(site)
 
 
 def test_page_signatures_worked_out_in_two_processes_equal_one(make_site, tmp_path, monkeypatch):
@@ -419,6 +422,90 @@ def test_a_build_killed_between_the_two_renames_is_recovered(make_site, tmp_path
     state.tidy(site)
     assert files_of(site) == before
     assert not (tmp_path / "site.old").exists() and not (tmp_path / "site.tmp-dead").exists()
+
+
+def only_the_current_build(site):
+    """site/ is a link to a build of site.builds/, and no other build is left there."""
+    return site.is_symlink() and [p.name for p in (site.parent / (site.name + ".builds")).iterdir()] == [
+        site.resolve().name]
+
+
+def test_a_build_killed_at_any_step_of_the_swap_is_recovered(make_site, tmp_path):
+    """Every half state a build can leave (an unfinished build, a link not yet in place, the old
+    build not yet removed, a folder of the old layout moved aside) is undone by tidy and the next
+    build, and site/ shows the whole previous site meanwhile."""
+    site = make_site()
+    before = files_of(site)
+    builds = tmp_path / "site.builds"
+    (builds / "unfinished").mkdir()
+    (builds / "unfinished" / "index.html").write_text("half")
+    os.symlink("site.builds/unfinished", tmp_path / "site.link")  # killed before the link replaced site/
+    replaced = builds / "replaced"
+    replaced.mkdir()  # killed after the flip, before the old build was removed
+    assert files_of(site) == before
+    state.tidy(site)
+    assert files_of(site) == before and only_the_current_build(site)
+    assert not (tmp_path / "site.link").exists()
+    # the layout of before: site/ a real folder; killed between its two renames, then rebuilt
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "index.html").write_text("trang cũ")
+    (tmp_path / "real.old").mkdir()
+    (tmp_path / "real.old" / "index.html").write_text("bản bị bỏ")
+    state.tidy(real)
+    assert not (tmp_path / "real.old").exists() and (real / "index.html").read_text() == "trang cũ"
+    real.rename(tmp_path / "real.old")
+    state.tidy(real)
+    assert (real / "index.html").read_text() == "trang cũ" and not real.is_symlink()
+    make_site("real")
+    assert files_of(real) == before and only_the_current_build(real) and not (tmp_path / "real.old").exists()
+
+
+def test_visitors_always_find_a_whole_site_while_builds_are_swapped(tmp_path):
+    """A reader polling files under site/ during 50 swaps never misses one, and each read is one
+    whole version (the atomic flip: site/ is a link replaced in one rename)."""
+    site = tmp_path / "site"
+    body = "<p>%s</p>" % ("x" * 20000)
+
+    def make(version):
+        work = state.new_build(site)
+        (work / "ket-luan").mkdir()
+        for name in ("index.html", "ket-luan/index.html"):
+            (work / name).write_text("phiên bản %d\n%s\nhết\n" % (version, body), encoding="utf-8")
+        return work
+
+    state.swap(make(0), site)
+    stop, misses, reads, versions = threading.Event(), [], [0], set()
+
+    def reader():
+        while not stop.is_set():
+            for name in ("index.html", "ket-luan/index.html"):
+                try:
+                    text = (site / name).read_text(encoding="utf-8")
+                except OSError as error:
+                    misses.append("%s: %s" % (name, error))
+                    continue
+                reads[0] += 1
+                head, middle, tail = text.split("\n", 2)
+                if middle != body or tail != "hết\n":
+                    misses.append("%s: incomplete (%d characters)" % (name, len(text)))
+                versions.add(head)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        for version in range(1, 51):
+            state.swap(make(version), site)
+            time.sleep(0.002)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+    assert not misses, misses[:5]
+    assert reads[0] > 50 and len(versions) > 1
+    assert (site / "index.html").read_text(encoding="utf-8").startswith("phiên bản 50\n")
+    assert only_the_current_build(site)
 
 
 def test_a_second_build_at_the_same_time_is_refused(make_site, tmp_path):
