@@ -1355,6 +1355,10 @@ class PublishRun(BaseModel):
     progress = pw.CharField(max_length=300, default="")  # the latest progress line
     summary = pw.TextField(default="")
     error = pw.TextField(default="")
+    # The job process running it (services/publish_runs.py): its pid and host, and its last sign of life
+    pid = pw.IntegerField(null=True)
+    host = pw.CharField(max_length=255, default="")
+    heartbeat_at = pw.DateTimeField(null=True)
 
     @property
     def status_label(self):

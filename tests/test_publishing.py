@@ -1,8 +1,13 @@
 """Công khai: the review screen, the personal-data refusal, take-down and republish, builds started from the app."""
 import datetime as dt
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -53,7 +58,7 @@ def runs():
 
 
 def wait_for(run_id, timeout=180):
-    """Poll the PublishRun row until it is finished, then wait for the thread itself."""
+    """Poll the PublishRun row until it is finished, then wait for the job process itself."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         run = models.PublishRun.get_by_id(run_id)
@@ -62,8 +67,8 @@ def wait_for(run_id, timeout=180):
         time.sleep(0.2)
     else:
         pytest.fail("run %d did not finish in %d s (last progress: %s)" % (run_id, timeout, run.progress))
-    for thread in publish_runs.running_threads():
-        thread.join(timeout=30)
+    for job in publish_runs.running_jobs():
+        job.wait(timeout=30)
     return models.PublishRun.get_by_id(run_id)
 
 
@@ -72,8 +77,8 @@ def site(app, tmp_path):
     """SITE_DIR and PUBLIC_BASE_URL of the test app point at a fresh folder (undone by the app fixture)."""
     app.config.update(SITE_DIR=str(tmp_path / "site"), PUBLIC_BASE_URL=BASE_URL, PUBLISH_TARGET="")
     yield tmp_path / "site"
-    for thread in publish_runs.running_threads():  # never leave a build reading the test database
-        thread.join(timeout=180)
+    for job in publish_runs.running_jobs():  # never leave a build reading the test database
+        job.wait(timeout=180)
 
 
 # ---------------------------------------------------------------- the review screen
@@ -265,7 +270,7 @@ def test_republish_is_checked_again_and_queues_behind_a_running_build(login, db,
     queued = runs()[-1]
     assert queued.id != running.id and queued.status == "queued"  # waits: one build at a time
     assert "sẽ chạy ngay sau lần #%d" % running.id in item(response, c).get_text()
-    assert not publish_runs.running_threads()
+    assert not publish_runs.running_jobs()
     assert models.AuditLog.select().where(models.AuditLog.object_id == c.id,
                                           models.AuditLog.action == "republish").exists()
 
@@ -280,7 +285,7 @@ def test_a_second_start_while_one_runs_is_refused(login, db, site):
     assert response.status_code == 409
     assert "Đang có một lần xuất bản khác (#%d" % running.id in soup(response).select_one(".flash.error").get_text()
     assert [r.id for r in runs()] == [running.id]
-    assert not publish_runs.running_threads()
+    assert not publish_runs.running_jobs()
 
 
 def test_the_progress_fragment_polls_while_running_and_stops_when_finished(login, db):
@@ -389,3 +394,131 @@ def test_public_dialogues_show_their_problems_and_can_be_taken_down(login, db, m
                                           models.AuditLog.object_id == dialogue.id,
                                           models.AuditLog.action == "take_down",
                                           models.AuditLog.summary.contains("Địa điểm ghi sai.")).exists()
+
+
+# ---------------------------------------------------------------- a job that dies
+
+
+def dead_pid():
+    """The pid of a process that has ended (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def children_of(pid):
+    """The pids of the processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def site_files(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("job, died", [
+    ("its pid is gone", True),
+    ("alive but silent for over a minute", True),
+    ("on another host, silent for over a minute", True),
+    ("alive and beating", False),
+    ("on another host (its pid means nothing here), beating", False),
+])
+def test_a_run_whose_job_died_is_failed_and_the_next_start_runs(login, db, site, monkeypatch, job, died):
+    launched = []
+    monkeypatch.setattr(publish_runs, "launch", lambda app, run_id: launched.append(run_id))
+    fresh, silent = models.now(), models.now() - dt.timedelta(seconds=61)
+    values = {"its pid is gone": (dead_pid(), publish_runs.HOST, fresh),
+              "alive but silent for over a minute": (os.getpid(), publish_runs.HOST, silent),
+              "on another host, silent for over a minute": (4242, "may-chu-khac", silent),
+              "alive and beating": (os.getpid(), publish_runs.HOST, fresh),
+              "on another host (its pid means nothing here), beating": (dead_pid(), "may-chu-khac", fresh)}[job]
+    pid, host, heartbeat_at = values
+    stuck = models.PublishRun.create(status="running", started_at=fresh - dt.timedelta(minutes=5), pid=pid,
+                                     host=host, heartbeat_at=heartbeat_at, progress="Đang xuất trang 5/90")
+    response = login("coordinator").post_form("/cong-khai/xuat-ban", {})
+    if not died:
+        assert response.status_code == 409
+        assert reload(stuck).status == "running" and [r.id for r in runs()] == [stuck.id] and not launched
+        return
+    assert response.status_code == 303
+    stuck = reload(stuck)
+    assert stuck.status == "failed" and stuck.finished_at
+    assert "Lần xuất bản bị gián đoạn" in stuck.error
+    assert ("pid %d" % stuck.pid in stuck.error) if job == "its pid is gone" else ("60 giây" in stuck.error)
+    run = runs()[-1]
+    assert run.id != stuck.id and run.status == "running" and launched == [run.id]
+    assert models.AuditLog.select().where(models.AuditLog.object_type == "publish_run",
+                                          models.AuditLog.object_id == stuck.id,
+                                          models.AuditLog.action == "publish_failed").exists()
+    shown = login("leader").get("/cong-khai/lan-xuat-ban/%d" % stuck.id)
+    assert "Lần xuất bản bị gián đoạn" in soup(shown).find(id="run-status").get_text()
+
+
+def test_a_look_at_the_runs_starts_the_one_queued_behind_a_dead_run(app, login, db, site, monkeypatch):
+    """A take-down queued behind a run whose job died is not stuck: the next look at the runs
+    (any worker's) fails the dead run and starts the oldest queued one, once."""
+    launched = []
+    monkeypatch.setattr(publish_runs, "launch", lambda app, run_id: launched.append(run_id))
+    dead = models.PublishRun.create(status="running", pid=dead_pid(), host=publish_runs.HOST,
+                                    heartbeat_at=models.now(), progress="Đang gửi tệp 3/40")
+    first = models.PublishRun.create(status="queued", progress="Đang chờ bắt đầu…")
+    second = models.PublishRun.create(status="queued", progress="Đang chờ bắt đầu…")
+    leader = login("leader")
+    assert leader.get("/cong-khai/xuat-ban").status_code == 200
+    assert reload(dead).status == "failed"
+    assert (reload(first).status, reload(second).status) == ("running", "queued")
+    assert launched == [first.id]
+    assert leader.hx_get("/cong-khai/lan-xuat-ban/%d" % first.id).status_code == 200
+    assert launched == [first.id]  # the run going is left alone
+    # a take-down now queues behind the run going (the queued one is reused)
+    run, note = publish_runs.republish(app, user("coordinator"), "Gỡ xuống")
+    assert run.id == second.id and "sau lần #%d" % first.id in note
+
+
+def test_a_job_killed_during_its_run_is_failed_at_the_next_look_and_the_site_stays_whole(login, db, site):
+    coordinator = login("coordinator")
+    assert coordinator.post_form("/cong-khai/xuat-ban", {}).status_code == 303
+    assert wait_for(runs()[-1].id).status == "succeeded"
+    before, build_folder = site_files(site), site.resolve()
+    assert coordinator.post_form("/cong-khai/xuat-ban", {}).status_code == 303
+    run = runs()[-1]
+    deadline = time.monotonic() + 60
+    builds = site.parent / "site.builds"
+    while time.monotonic() < deadline:  # the job has recorded its pid, and its build is under way
+        run = reload(run)
+        builders = children_of(run.pid) if run.pid else []
+        if (builders and len(list(builds.iterdir())) > 1) or run.status != "running":
+            break
+        time.sleep(0.005)
+    assert run.status == "running" and builders, run.progress
+    assert run.host == publish_runs.HOST and run.heartbeat_at
+    os.kill(run.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the next looks at the run, as the progress fragment polls
+        fragment = coordinator.hx_get("/cong-khai/lan-xuat-ban/%d" % run.id)
+        if reload(run).status != "running":
+            break
+        time.sleep(0.05)
+    run = reload(run)
+    assert run.status == "failed" and "pid %d" % run.pid in run.error
+    assert "Lần xuất bản bị gián đoạn" in soup(fragment).find(id="run-status").get_text()
+    deadline = time.monotonic() + 10
+    while any(publish_runs.pid_alive(pid) for pid in builders) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(publish_runs.pid_alive(pid) for pid in builders), "the build outlived its job"
+    assert site.resolve() == build_folder and site_files(site) == before  # the previous site, whole
+    assert len(list(builds.iterdir())) == 2  # beside it, the build killed half-way (the next one removes it)
+    # a new publish is accepted at once and goes through
+    response = coordinator.post_form("/cong-khai/xuat-ban", {})
+    assert response.status_code == 303
+    again = wait_for(runs()[-1].id)
+    assert again.id != run.id and again.status == "succeeded", again.error
+    assert (site / "index.html").is_file()
+    assert [p.name for p in (site.parent / "site.builds").iterdir()] == [site.resolve().name]

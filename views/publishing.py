@@ -7,7 +7,8 @@
 - "Gỡ xuống" takes an item off the site (reason required) and starts a build and publish at
   once; "Đăng lại" puts it back (re-checked) the same way.
 - A build and publish (PublishRun) runs in the background, one at a time: services/publish_runs.py
-  runs `build.py --json` in a child process and keeps its progress in the PublishRun row.
+  runs it in a process of its own that keeps its progress and heartbeat in the PublishRun row; each
+  look at the runs fails a run whose process died and starts the one queued behind it.
 """
 import peewee as pw
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -235,7 +236,7 @@ def _runs_page():
 @roles_required(*READERS)
 def runs_get():
     """Past builds and publishes, and the button that starts one."""
-    publish_runs.expire_stale_runs()
+    publish_runs.check(current_app._get_current_object())
     return render_template("staff/publishing/runs.html", runs=_runs_page(), run=None,
                            start_form=StartForm(formdata=None), refusal=None)
 
@@ -261,7 +262,7 @@ def start_post():
 @roles_required(*READERS)
 def run_get(run_id):
     """One run's progress (htmx polls the fragment every second while it runs) and the past runs."""
-    publish_runs.expire_stale_runs()
+    publish_runs.check(current_app._get_current_object())
     run = get_or_404(PublishRun.select(PublishRun, models.User).join(models.User, pw.JOIN.LEFT_OUTER)
                      .where(PublishRun.id == run_id))
     if wants_fragment():
