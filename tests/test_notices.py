@@ -469,7 +469,9 @@ def test_signing_race_gives_distinct_consecutive_numbers(app, login, db, stall_a
 
 def test_signing_race_would_collide_without_the_lock(app, login, db, stall_after_read, monkeypatch):
     """The race test can fail: with a plain (deferred) transaction both signings read the same number."""
-    monkeypatch.setattr(numbering, "numbering_transaction", lambda database, year, doc_type: database.atomic())
+    # deferred explicitly: models.open_database begins SQLite transactions IMMEDIATE by default
+    monkeypatch.setattr(numbering, "numbering_transaction",
+                        lambda database, year, doc_type: database.atomic(lock_type="DEFERRED"))
     notices = [make_notice(status="submitted"), make_notice(status="submitted")]
     db.close()
     results = _sign_in_threads(app, login, notices, stall_after_read)
