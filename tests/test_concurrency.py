@@ -37,6 +37,10 @@ def answer_audits(opinion):
                                    AuditLog.action == "answer").count()
 
 
+def moves_of(opinion):
+    return StatusChange.for_object(opinion).count()
+
+
 def new_opinion_data(marker):
     return {"kind": "petition", "channel": "letter", "audience": "citizens", "submitter_name": "Nguyễn Văn Thử",
             "submitter_contact": "0905 000 111", "content": "Đề nghị sửa đường liên thôn %s." % marker,
@@ -45,19 +49,21 @@ def new_opinion_data(marker):
 
 
 def test_coordinators_saving_at_once_all_succeed_and_each_write_is_stored_once(login, db):
-    """12 coordinator sessions × 8 opinions recorded, assigned, answered, moved on, and drafts of the same
-    three opinions edited by all of them at once: no request fails, every opinion has its own
-    code and is stored once with its history, and each edit of a shared record is either stored
-    (its version counted once) or refused as a conflict."""
+    """12 coordinator sessions × 8 opinions recorded, assigned, answered, moved on, and the draft and
+    status of the same three opinions changed by all of them at once: no request fails, every opinion has its own
+    code and is stored once with its history, and each edit or status change of a shared record
+    is either stored (its version counted once) or refused as a conflict."""
     clients = [login("coordinator") for _ in range(SESSIONS)]
     unit, specialist = models.Unit.get(models.Unit.code == "KTN"), user("specialist")
     shared = list(Opinion.select().where(Opinion.status.in_(("assigned", "answer_drafted")))
                   .order_by(Opinion.id).limit(3))
     assert len(shared) == 3
-    before = {o.id: (o.version, answer_audits(o)) for o in shared}
+    Opinion.update(draft_answer="Dự thảo ban đầu", assigned_unit=unit.id).where(
+        Opinion.id.in_([o.id for o in shared])).execute()  # so that either move is allowed
+    before = {o.id: (o.version, answer_audits(o), moves_of(o)) for o in shared}
     field_data = new_opinion_data("")  # read once here: the threads only post
     last_before = Opinion.select(models.pw.fn.MAX(Opinion.id)).scalar()
-    answers = {o.id: [] for o in shared}
+    answers, moves = {o.id: [] for o in shared}, {o.id: [] for o in shared}
     deadline = (models.today() + dt.timedelta(days=20)).isoformat()
     statuses = []
 
@@ -82,6 +88,12 @@ def test_coordinators_saving_at_once_all_succeed_and_each_write_is_stored_once(l
             edited = c.post_form("/y-kien/%d/tra-loi" % target.id, {
                 "draft_answer": "Dự thảo %s" % marker, "resolution_path": "", "version": str(version)})
             answers[target.id].append(edited.status_code)
+            target = shared[(s + j + 1) % 3]  # and moves it on, or back, from what they read
+            current = Opinion.get_by_id(target.id)
+            to = "assigned" if current.status == "answer_drafted" else "answer_drafted"
+            moved = c.post_form("/y-kien/%d/trang-thai" % target.id, {"to": to, "note": "",
+                                                                      "version": str(current.version)})
+            moves[target.id].append(moved.status_code)
 
     started = time.monotonic()
     errors = run_together(SESSIONS, work)
@@ -107,14 +119,14 @@ def test_coordinators_saving_at_once_all_succeed_and_each_write_is_stored_once(l
         actions = sorted(a.action for a in AuditLog.select().where(AuditLog.object_type == "opinion",
                                                                    AuditLog.object_id == o.id))
         assert actions == ["answer", "assign", "create", "transition"], o.code
-    # the shared drafts: each edit stored once or refused as a conflict, none lost or doubled
+    # the shared records: each edit and move stored once or refused as a conflict, none lost or doubled
     for o in shared:
-        codes = answers[o.id]
-        assert codes and set(codes) <= {303, 409}, codes
-        stored = codes.count(303)
-        assert stored >= 1
-        assert (Opinion.get_by_id(o.id).version, answer_audits(o)) == (before[o.id][0] + stored,
-                                                                      before[o.id][1] + stored)
+        assert set(answers[o.id]) <= {303, 409} and set(moves[o.id]) <= {303, 409}, (answers[o.id], moves[o.id])
+        edits, moved = answers[o.id].count(303), moves[o.id].count(303)
+        assert edits >= 1 and moved >= 1
+        version, audits, steps = before[o.id]
+        assert (Opinion.get_by_id(o.id).version, answer_audits(o), moves_of(o)) == (
+            version + edits + moved, audits + edits, steps + moved)
 
 
 def test_more_requests_at_once_than_pooled_connections_wait_for_one(app, login, db, monkeypatch):
