@@ -139,8 +139,8 @@ def swap(work, destination):
 
     `destination` is a symbolic link to the build; a new link made beside it replaces it with
     os.replace, a rename, which is atomic: a reader finds the old build or the new one, never
-    nothing. The old build is removed after. A `destination` that is a real folder (the layout of
-    before) is moved aside just before, the one time it becomes a link.
+    nothing. The old build is left for the next build's tidy() to remove. A `destination` that is
+    a real folder (the layout of before) is moved aside just before, the one time it becomes a link.
     """
     parent, name = destination.parent, destination.name
     link = parent / (name + ".link")
@@ -151,5 +151,7 @@ def swap(work, destination):
         replaced = parent / (name + ".old")
         destination.rename(replaced)
     os.replace(link, destination)
-    if replaced is not None and replaced.resolve() != work.resolve():
-        shutil.rmtree(replaced, ignore_errors=True)
+    if replaced is not None and replaced.name == name + ".old":
+        shutil.rmtree(replaced, ignore_errors=True)  # the folder of the old layout, once
+    # A replaced build stays until the next build's tidy: a visitor's request that resolved the old
+    # link an instant before the flip still finds its file (deleting it here missed files under load).
