@@ -206,8 +206,9 @@ def change_password(user, token, current, new, address, params=None, limits=Logi
     if refused:
         return refused
     if not check_password(user, current, params):
-        _failed(user.username, address, limits, at, user, summary="Nhập sai mật khẩu hiện tại khi đổi mật khẩu")
-        return WRONG_CURRENT
+        answer = _failed(user.username, address, limits, at, user,
+                         summary="Nhập sai mật khẩu hiện tại khi đổi mật khẩu")
+        return WRONG_CURRENT if answer == WRONG_PASSWORD else answer
     new_hash = hash_password(new, params)
     with db.atomic():
         User.update(password_hash=new_hash).where(User.id == user.id).execute()
