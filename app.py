@@ -4,7 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, has_request_context, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.routing import IntegerConverter
@@ -45,6 +46,17 @@ class DatabaseId(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class SessionCookie(SecureCookieSessionInterface):
+    """The signed session cookie, marked Secure whenever the request came over HTTPS (or the app prefers it)."""
+
+    def get_cookie_secure(self, app):
+        return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
+
+
+def _env_flag(name):
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _secret_key(instance_path):
     """SECRET_KEY from the environment, else generated once into instance/secret_key."""
     if os.environ.get("SECRET_KEY"):
@@ -69,8 +81,19 @@ def create_app(config=None):
         SESSION_COOKIE_NAME="doithoai_session",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=30),
         SESSION_IDLE_MINUTES=30,
+        # HTTPS: the session cookie is Secure and HSTS is sent when the request came over HTTPS, or always
+        # with PREFER_HTTPS=1 (or SESSION_COOKIE_SECURE=1) behind a proxy; plain http on 127.0.0.1 still works.
+        PREFER_HTTPS=_env_flag("PREFER_HTTPS") or _env_flag("SESSION_COOKIE_SECURE"),
+        HSTS_SECONDS=365 * 24 * 3600,
+        # Login limits (services/accounts.LoginLimits): a user name that failed 5 times waits 5 s, then
+        # twice as long after each further failure (up to 5 min); 20 failures from one address in 15 min
+        # and it gets 429 until they age out.
         LOGIN_MAX_FAILURES=5,
-        LOGIN_LOCK_MINUTES=15,
+        LOGIN_DELAY_SECONDS=5,
+        LOGIN_DELAY_MAX_SECONDS=300,
+        LOGIN_FAILURE_WINDOW_MINUTES=60,
+        LOGIN_ADDRESS_MAX_FAILURES=20,
+        LOGIN_ADDRESS_WINDOW_MINUTES=15,
         PASSWORD_HASH={},  # argon2 parameters; empty = the library's current recommendation
         PER_PAGE=25,
         REGISTER_COUNT_LIMIT=1000,  # the register counts matches up to this, then says "hơn 1.000"
@@ -98,6 +121,9 @@ def create_app(config=None):
     )
     if config:
         app.config.update(config)
+    if app.config["PREFER_HTTPS"]:
+        app.config.update(SESSION_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
+    app.session_interface = SessionCookie()
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
 
@@ -119,6 +145,8 @@ def create_app(config=None):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure or app.config["PREFER_HTTPS"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=%d" % app.config["HSTS_SECONDS"])
         if g.get("user") is not None and request.endpoint != "static":
             # Staff pages hold personal data: never keep them in a shared browser's cache.
             response.headers["Cache-Control"] = "no-store"

@@ -210,6 +210,60 @@ class User(Versioned):
                            (cls.role, role if role in ROLES else ""), (cls.unit, unit))
 
 
+class UserSession(BaseModel):
+    """A signed-in browser, kept on the server so that a logout ends it for every worker.
+
+    The signed cookie holds a random id; only its SHA-256 (`key`) is stored.
+    """
+
+    key = pw.CharField(primary_key=True, max_length=64)
+    user = pw.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    created_at = pw.DateTimeField(default=now)
+    last_seen_at = pw.DateTimeField(default=now, index=True)
+    ended_at = pw.DateTimeField(null=True)
+
+    @classmethod
+    def open_with_user(cls, key):
+        """The session with this key that has not ended, with its account (one query), or None."""
+        return cls.select(cls, User).join(User).where(cls.key == key, cls.ended_at.is_null()).first()
+
+    @classmethod
+    def end(cls, *conditions):
+        """End the open sessions that match `conditions`; returns how many ended."""
+        return cls.update(ended_at=now()).where(cls.ended_at.is_null(), *conditions).execute()
+
+
+class LoginAttempt(BaseModel):
+    """A failed sign-in, by client address and the user name typed: what the login limits count."""
+
+    address = pw.CharField(max_length=64)
+    username = pw.CharField(max_length=50)  # as typed (cut to the longest possible user name)
+    at = pw.DateTimeField(default=now, index=True)
+    counts = pw.BooleanField(default=True)  # for the name's delay; cleared by a sign-in or a password reset
+
+    class Meta:
+        indexes = ((("address", "at"), False), (("username", "at"), False))
+
+    @classmethod
+    def failures_from(cls, address, since):
+        """(count, oldest time) of the address's failures since `since`."""
+        row = cls.select(pw.fn.COUNT(cls.id).alias("n"), pw.fn.MIN(cls.at).alias("oldest")).where(
+            cls.address == address, cls.at >= since).dicts().get()
+        return row["n"], row["oldest"]
+
+    @classmethod
+    def failures_for(cls, username, since):
+        """(count, latest time) of the failures that still count against a user name since `since`."""
+        row = cls.select(pw.fn.COUNT(cls.id).alias("n"), pw.fn.MAX(cls.at).alias("latest")).where(
+            cls.username == username, cls.counts, cls.at >= since).dicts().get()
+        return row["n"], row["latest"]
+
+    @classmethod
+    def clear_name(cls, username):
+        """A sign-in or a reset: the name's earlier failures no longer slow it down (addresses still count)."""
+        cls.update(counts=False).where(cls.username == username, cls.counts).execute()
+
+
 class Field(Versioned):
     code = pw.CharField(unique=True, max_length=40)  # ASCII slug
     name = pw.CharField(max_length=200)
@@ -1493,8 +1547,8 @@ def record_transition(obj, user, from_status, to_status, note="", at=None):
                                to_status=to_status, user=user.id if user else None, note=note, at=at or now())
 
 
-MODELS = [Unit, Agency, User, Field, Setting, Holiday, Plan, Dialogue, DialogueField, DialogueAttendee,
-          Opinion, StatusChange, ConclusionNotice, Conclusion, ConclusionOpinion, FollowUp, Proposal,
+MODELS = [Unit, Agency, User, UserSession, LoginAttempt, Field, Setting, Holiday, Plan, Dialogue, DialogueField,
+          DialogueAttendee, Opinion, StatusChange, ConclusionNotice, Conclusion, ConclusionOpinion, FollowUp, Proposal,
           Appraisal, Report, Attachment, PublishRun, MailDigest, AuditLog]
 
 

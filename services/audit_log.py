@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "login_failed": "Đăng nhập sai",
     "logout": "Đăng xuất",
     "password_reset": "Đặt lại mật khẩu",
+    "password_change": "Đổi mật khẩu",
     "disable": "Khóa tài khoản",
     "enable": "Mở khóa tài khoản",
 }

@@ -1,10 +1,12 @@
 """Login, logout, sessions, lockout, CSRF and the security headers."""
 import datetime as dt
+import re
 
 import pytest
 
 import models
-from tests.conftest import ROLES, user
+from app import create_app
+from tests.conftest import FAST_HASH, PASSWORD, ROLES, StaffClient, user
 
 
 def test_login_page_is_vietnamese(client):
@@ -128,3 +130,42 @@ def test_static_files_stay_cacheable_for_signed_in_staff(login):
     response = c.get("/static/css/app.css")
     assert response.status_code == 200
     assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def _login_over(client, base_url):
+    client.token = re.search(r'name="csrf_token" value="([^"]+)"',
+                             client.get("/dang-nhap", base_url=base_url).get_data(as_text=True)).group(1)
+    return client.post("/dang-nhap", base_url=base_url, headers={"Referer": base_url + "/dang-nhap"},
+                       data={"username": "leader", "password": PASSWORD, "csrf_token": client.token})
+
+
+def test_plain_http_cookie_is_not_secure_and_has_no_hsts(client):
+    response = _login_over(client, "http://127.0.0.1:5000")
+    assert response.status_code == 303
+    assert "Secure" not in response.headers["Set-Cookie"]
+    assert "Strict-Transport-Security" not in response.headers
+    assert client.get("/", base_url="http://127.0.0.1:5000").status_code == 200  # `make run` works on http
+
+
+def test_over_https_the_cookie_is_secure_and_hsts_is_sent(client):
+    response = _login_over(client, "https://doithoai.example")
+    assert response.status_code == 303
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    page = client.get("/", base_url="https://doithoai.example")
+    assert page.status_code == 200
+    assert int(page.headers["Strict-Transport-Security"].split("=")[1]) >= 180 * 24 * 3600
+
+
+@pytest.mark.parametrize("variable", ["PREFER_HTTPS", "SESSION_COOKIE_SECURE"])
+def test_https_preferred_from_the_environment(app, monkeypatch, variable):
+    """Behind a proxy that ends TLS the request looks like http: the setting still marks the cookie Secure."""
+    monkeypatch.setenv(variable, "1")
+    behind_proxy = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH": FAST_HASH,
+                               "DATABASE_URL": app.config["DATABASE_URL"]})
+    c = StaffClient(behind_proxy.test_client())
+    response = _login_over(c, "http://127.0.0.1:5000")
+    assert response.status_code == 303
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert "Strict-Transport-Security" in response.headers

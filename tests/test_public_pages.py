@@ -387,9 +387,25 @@ def test_preview_sends_anonymous_visitors_to_login(internal):
     assert response.headers["Location"].startswith("/dang-nhap?next=/xem-truoc/ket-luan/")
 
 
+@pytest.mark.parametrize("role, status", [("coordinator", 200), ("leader", 200), ("chief", 200),
+                                          ("specialist", 403), ("unit_head", 403), ("admin", 403)])
+def test_preview_is_for_the_coordinator_leaders_and_chief(internal, role, status):
+    """README: staff preview the public site at /xem-truoc/ (coordinator, chief, leaders); others get 403."""
+    client = StaffClient(internal.test_client())
+    assert client.login(role).status_code == 303
+    for path in ("/xem-truoc/", "/xem-truoc/ket-luan/", "/xem-truoc/404.html", "/xem-truoc/static/public/site.css"):
+        response = client.get(path)
+        assert response.status_code == status, path
+        if status == 403:
+            html = text_of(response)
+            assert "Không có quyền truy cập" in html and "Bản xem trước" not in html
+    nav = BeautifulSoup(text_of(client.get("/")), "html.parser").select('header nav a[href^="/xem-truoc/"]')
+    assert bool(nav) == (status == 200)  # the menu offers the preview only to those who may open it
+
+
 def test_preview_shows_the_public_pages_to_signed_in_staff(internal):
     client = StaffClient(internal.test_client())
-    assert client.login("specialist").status_code == 303
+    assert client.login("coordinator").status_code == 303
     response = client.get("/xem-truoc/")
     assert response.status_code == 200
     html = text_of(response)

@@ -210,10 +210,15 @@ def sitemap():
 # ---------------------------------------------------------------- the two registrations
 
 
+PREVIEW_ROLES = ("coordinator", "leader", "chief")  # who reviews what goes public (README)
+
+
 def _require_staff():
-    """Preview pages are for signed-in staff only."""
+    """Preview pages are for the coordinator, the leaders and the chief, signed in."""
     if g.get("user") is None:
         return redirect(flask.url_for("auth.login_get", next=request.path))
+    if g.user.role not in PREVIEW_ROLES:
+        abort(403)
     return None
 
 
