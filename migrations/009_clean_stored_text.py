@@ -32,8 +32,9 @@ def clean_stored_text(database):
         listed = ", ".join('"%s"' % name for name in columns)
         dirty = []  # gathered first (few rows), written after the table is read
         for rowid, *values in database.execute_sql('SELECT rowid, %s FROM "%s"' % (listed, table)):
-            changed = {name: clean_typed(value) for name, value in zip(columns, values, strict=True)
-                       if isinstance(value, str) and clean_typed(value) != value}
+            cleaned = [clean_typed(value) for value in values]  # anything but text comes back as it was
+            changed = {name: clean for name, value, clean in zip(columns, values, cleaned, strict=True)
+                       if clean != value}
             if changed:
                 dirty.append((rowid, changed))
         for rowid, changed in dirty:

@@ -44,18 +44,17 @@ def xml_text(text):
     return _NOT_XML.sub("", text) if isinstance(text, str) else text
 
 
-_FORMULA_STARTS = tuple("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")  # with the full-width = + - @
+_FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")  # with the full-width = + - @
 
 
 def csv_safe(value):
     """A CSV cell a spreadsheet never runs: text starting like a formula (= + - @, a tab, a carriage return)
     gets a leading apostrophe (CSV injection); no control characters; None as an empty cell."""
-    if value is None:
-        return ""
     if not isinstance(value, str):
-        return value
-    value = xml_text(value)
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+        return "" if value is None else value
+    if _NOT_XML.search(value) is not None:
+        value = _NOT_XML.sub("", value)
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
 
 
 # ---------------------------------------------------------------- Vietnamese order

@@ -19,6 +19,7 @@ from migrations import run_migrations
 from tests.conftest import user
 from tests.test_conclusions import make_conclusion
 from tests.test_notices import error_of, make_dialogue, make_notice, make_opinion, reload, soup
+from tests.test_opinions import valid_opinion as opinion_data
 from views.public import create_public_app
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -87,15 +88,6 @@ def docx_text(response):
     document = docx.Document(io.BytesIO(response.data))
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     return "\n".join([p.text for p in document.paragraphs] + cells)
-
-
-def opinion_data(**changes):
-    data = {"kind": "petition", "channel": "letter", "audience": "citizens", "submitter_name": "Nguyễn Văn Thử",
-            "submitter_contact": "0905 000 111", "content": "Đề nghị sớm cấp giấy chứng nhận quyền sử dụng đất.",
-            "field_id": str(models.Field.get(models.Field.code == "dat-dai").id), "dialogue_id": "",
-            "received_on": models.today().isoformat()}
-    data.update(changes)
-    return data
 
 
 def dialogue_data(**changes):
