@@ -2,8 +2,10 @@
 for the database, date-shaped text on the audit page, and formulas in every CSV and XLSX the apps write."""
 import csv
 import datetime as dt
+import importlib
 import io
 import json
+import pkgutil
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -12,9 +14,13 @@ import docx
 import icalendar
 import pytest
 from openpyxl import load_workbook
+from werkzeug.datastructures import MultiDict
+from wtforms import IntegerField, PasswordField, SelectMultipleField, StringField
 
+import forms
 import models
 import publication
+from forms import BaseForm, IdSelectField
 from migrations import run_migrations
 from tests.conftest import user
 from tests.test_conclusions import make_conclusion
@@ -519,3 +525,63 @@ def test_ordinary_text_with_tabs_and_newlines_is_stored_as_typed(login, db):
     response = login("coordinator").post_form("/y-kien/moi", opinion_data(content=text))
     assert response.status_code == 303
     assert models.Opinion.select().order_by(models.Opinion.id.desc()).first().content == text
+
+
+# ---------------------------------------------------------------- every form, by its fields
+
+def _all_forms():
+    """Every form class of the forms package (each of its modules imported)."""
+    for module in pkgutil.iter_modules(forms.__path__):
+        importlib.import_module("forms." + module.name)
+    found, todo = [], [BaseForm]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return sorted({cls for cls in found if cls is not BaseForm}, key=lambda cls: (cls.__module__, cls.__qualname__))
+
+
+FORM_CLASSES = [pytest.param(cls, id="%s.%s" % (cls.__module__, cls.__qualname__)) for cls in _all_forms()]
+
+
+def _posted(form_class, value_of):
+    """The form after a POST that puts value_of(field) in every field it names."""
+    names = form_class(formdata=None)._fields
+    data = MultiDict()
+    for name, field in names.items():
+        value = value_of(field)
+        if value is not None:
+            data.add(name, value)
+    return form_class(formdata=data)
+
+
+@pytest.mark.parametrize("form_class", FORM_CLASSES)
+def test_every_text_field_of_every_form_is_cleaned(app, db, form_class):
+    dirty = "\x00\x1b[1m" + NFD_NAME + "\x7f\u202e\r\nhết\x01"
+    with app.test_request_context(method="POST"):
+        form = _posted(form_class, lambda field: dirty if isinstance(field, StringField) else None)
+        texts = [f for f in form if isinstance(f, StringField)]
+        for field in texts:
+            if isinstance(field, PasswordField):
+                assert field.data == dirty  # a password is never changed
+                continue
+            assert_clean(field.data)
+            assert "Nguyễn Thị Ánh Tuyết" in field.data
+        blank = _posted(form_class, lambda field: "\u200b\u2060\ufeff" if isinstance(field, StringField) else None)
+        assert all(f.data == "" for f in blank if isinstance(f, StringField) and not isinstance(f, PasswordField))
+
+
+@pytest.mark.parametrize("form_class", FORM_CLASSES)
+def test_every_number_and_id_field_of_every_form_refuses_what_the_database_cannot_hold(app, db, form_class):
+    def numeric(field):
+        return isinstance(field, (IntegerField, IdSelectField)) or (
+            isinstance(field, SelectMultipleField) and field.coerce is int)
+
+    for value in HUGE:
+        with app.test_request_context(method="POST"):
+            form = _posted(form_class, lambda field, value=value: value if numeric(field) else None)
+            for field in form:
+                if numeric(field):
+                    assert field.data in (None, []) or (value == "-1" and field.data in (-1, [-1])), field.name
+                    if field.data in (None, []):
+                        assert field.process_errors, (field.name, value)
