@@ -444,6 +444,13 @@ def test_an_id_beyond_the_database_is_not_a_valid_choice(login, db, value):
                                                 "Số người dự tối đa 100.000.")
     assert reload(dialogue).attendance is None
     assert login("coordinator").get("/quan-tri/nhat-ky/", query_string={"user": value}).status_code in (200, 422)
+    # The inline checks read a form from the query string too.
+    for name in ("field_id", "dialogue_id"):
+        response = c.get("/y-kien/kiem-tra", query_string={"field": name, name: value})
+        assert response.status_code == 200 and NOT_A_CHOICE in response.get_data(as_text=True)
+    response = login("admin").get("/quan-tri/tai-khoan/kiem-tra", query_string={"field": "unit_id", "unit_id": value,
+                                                                                "role": "specialist"})
+    assert response.status_code in (200, 422) and NOT_A_CHOICE in response.get_data(as_text=True)
 
 
 def test_attendance_has_an_upper_bound(login, db):
