@@ -6,11 +6,12 @@ import datetime as dt
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 import models
+from services.text import clean_typed, is_blank
 
 REQUIRED = "Vui lòng nhập %s."
 
@@ -20,7 +21,26 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def typed_text(value):
+    """Every text area's first filter: control characters out, composed form (NFC); text that shows nothing
+    (spaces, zero-width characters) is empty, so a required field refuses it with its own message."""
+    if not isinstance(value, str):
+        return value
+    value = clean_typed(value)
+    return "" if is_blank(value) else value
+
+
+def typed_line(value):
+    """typed_text for a one-line field: a line break or a tab posted into it is a space."""
+    value = typed_text(value)
+    return value.replace("\n", " ").replace("\t", " ") if isinstance(value, str) else value
+
+
 _ID = re.compile(r"[0-9]{1,18}")
+# What the database holds in an integer column (SQLite: 64 bits); a number beyond it is refused, not sent.
+SMALLEST_INTEGER, LARGEST_INTEGER = -2 ** 63, 2 ** 63 - 1
+NOT_A_CHOICE = "Lựa chọn không hợp lệ."
+OUT_OF_RANGE = "Số vượt quá giới hạn cho phép."
 
 
 def parse_id(text):
@@ -73,12 +93,40 @@ class VietnameseMessages:
         return self.gettext(singular if n == 1 else plural)
 
 
+def _out_of_range(value):
+    return isinstance(value, int) and not isinstance(value, bool) and not (
+        SMALLEST_INTEGER <= value <= LARGEST_INTEGER)
+
+
 class BaseForm(FlaskForm):
+    """Every form: Vietnamese messages; typed text cleaned (typed_text); numbers the database cannot hold refused."""
+
     class Meta:
         csrf = False  # CSRFProtect guards every POST already
 
         def get_translations(self, form):
             return VietnameseMessages()
+
+        def bind_field(self, form, unbound_field, options):
+            """Text areas get typed_text first, other text fields typed_line (not passwords: what is typed
+            there must stay as typed)."""
+            kind = unbound_field.field_class
+            if issubclass(kind, StringField) and not issubclass(kind, PasswordField):
+                first = typed_text if issubclass(kind, TextAreaField) else typed_line
+                options["filters"] = [first, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, **options)
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        """After the fields read what was posted: a whole number beyond the database's integers is no value
+        and an error beside its field (it would otherwise reach a query and fail there)."""
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+        for field in self:
+            if _out_of_range(field.data):
+                field.data = None
+                field.process_errors.append(OUT_OF_RANGE)
+            elif isinstance(field.data, list) and any(_out_of_range(value) for value in field.data):
+                field.data = [value for value in field.data if not _out_of_range(value)]
+                field.process_errors.append(NOT_A_CHOICE)
 
     def first_errors(self):
         """{field name: first message}, what templates print beside each field."""
@@ -90,7 +138,8 @@ def choices(mapping):
 
 
 class IdSelectField(SelectField):
-    """A select of database ids: empty means none; anything but a number is refused in Vietnamese."""
+    """A select of database ids: empty means none; anything but a positive id the database can hold (parse_id)
+    is refused in Vietnamese."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validate_choice", False)
@@ -99,10 +148,9 @@ class IdSelectField(SelectField):
     def process_formdata(self, valuelist):
         self.data = None
         if valuelist and valuelist[0] not in ("", "None"):
-            try:
-                self.data = int(valuelist[0])
-            except ValueError:
-                raise ValueError("Lựa chọn không hợp lệ.") from None
+            self.data = parse_id(valuelist[0])
+            if self.data is None:
+                raise ValueError(NOT_A_CHOICE)
 
     def process_data(self, value):
         self.data = value if isinstance(value, int) or value is None else getattr(value, "id", None)

@@ -33,6 +33,8 @@ from models import (
 )
 from services.text import person_sort_key
 
+MAX_ATTENDANCE = 100_000  # more than any hall holds: a larger number is a typing error
+
 
 def options(pairs):
     """Select choices from (value, label) pairs or a {value: label} mapping."""
@@ -168,7 +170,8 @@ class MinutesForm(BaseForm):
 
     attendance = IntegerField("Số người dự", validators=[
         InputRequired("Vui lòng nhập số người dự."),
-        NumberRange(min=0, message="Số người dự không được âm.")],
+        NumberRange(min=0, message="Số người dự không được âm."),
+        NumberRange(max=MAX_ATTENDANCE, message="Số người dự tối đa 100.000.")],
         invalid_value_message="Số người dự phải là số nguyên.")
     discussion = TextAreaField("Nội dung trao đổi", validators=[Length(max=20000, message="Tối đa 20.000 ký tự.")])
     directions = TextAreaField("Ý kiến chỉ đạo của Chánh Văn phòng",

@@ -2,6 +2,8 @@
 import datetime as dt
 import re
 
+import peewee as pw
+
 import models
 from models import Unit, User
 
@@ -90,8 +92,34 @@ REFERENCES = {  # fields holding the id of another record → (model, the column
     "field": (models.Field, models.Field.name), "dialogue": (models.Dialogue, models.Dialogue.title),
     "fields": (models.Field, models.Field.name), "attendees": (User, User.full_name),  # lists of ids
 }
-_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIMED = (pw.DateField, pw.DateTimeField, pw.TimeField)
+_MODELS = {model._meta.table_name: model for model in models.MODELS}
+# Names of the date and time columns of every table: for a record type that is not one table.
+_TIMED_ANYWHERE = {name for model in models.MODELS for name, column in model._meta.fields.items()
+                   if isinstance(column, _TIMED)}
+
+
+def is_timed(object_type, name):
+    """True for a date or time column of the record's table: only those values are shown as dates."""
+    model = _MODELS.get(object_type)
+    if model is not None and name in model._meta.fields:
+        return isinstance(model._meta.fields[name], _TIMED)
+    return name in _TIMED_ANYWHERE
+
+
+def show_time(value):
+    """A stored ISO date ("2026-02-28") or time as dd/mm/yyyy (hh:mm); anything else, or a date that does not
+    exist ("2026-02-30"), as it was stored."""
+    try:
+        if _ISO_DATETIME.match(value):
+            return dt.datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
+        if _ISO_DATE.match(value):
+            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+    except ValueError:
+        pass
+    return value
 
 
 def show_value(value, object_type, name, names):
@@ -107,10 +135,8 @@ def show_value(value, object_type, name, names):
         return labels[value]
     if name in REFERENCES and isinstance(value, int):
         return names.get((REFERENCES[name][0], value), "#%d" % value)
-    if isinstance(value, str) and _ISO_DATETIME.match(value):
-        return dt.datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
-    if isinstance(value, str) and _ISO_DATE.match(value):
-        return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+    if isinstance(value, str) and is_timed(object_type, name):
+        return show_time(value)
     return str(value)
 
 

@@ -23,6 +23,7 @@ One entry point, `render_docx(AdministrativeDocument) -> bytes`, shared by the c
 
 The race-safe transaction that gives a document the next number of its series is services/numbering.py.
 """
+import dataclasses
 import datetime
 import io
 import re
@@ -35,6 +36,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
+
+from services.text import xml_text
 
 FONT = "Times New Roman"
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
@@ -371,8 +374,18 @@ def _closing(document, doc):
     return table
 
 
+def _writable(value):
+    """Texts (in lists and tuples too) without what XML cannot hold: a control character would stop the writer."""
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_writable(item) for item in value)
+    return value
+
+
 def render_docx(doc: AdministrativeDocument) -> bytes:
     """The document as DOCX bytes, laid out per Decree 30/2020/NĐ-CP."""
+    doc = dataclasses.replace(doc, **{f.name: _writable(getattr(doc, f.name)) for f in dataclasses.fields(doc)})
     document = Document()
     section = _setup(document)
     document.core_properties.title = "%s %s" % (doc.type_name, doc.summary)

@@ -23,6 +23,7 @@ from models import (
 )
 from services import reports
 from services.documents import DOCX_CONTENT_TYPE, AdministrativeDocument, render_docx
+from services.text import csv_safe, xml_text
 
 CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "csv": "text/csv; charset=utf-8", "docx": DOCX_CONTENT_TYPE}
@@ -48,7 +49,7 @@ def _width(value):
 
 
 def _header_cell(sheet, value):
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=xml_text(value))
     cell.font = Font(bold=True)
     cell.alignment = Alignment(wrap_text=True, vertical="top")
     return cell
@@ -64,18 +65,17 @@ def _sheet_title(text, used):
     return candidate
 
 
-def _text_cell(sheet, value):
-    """Text that starts with "=" stays text: a submitter's words are never run as a formula."""
+def _cell(sheet, value):
+    """A value of a row. Text loses what XML cannot hold (a control character stops the writer), and text
+    that starts with "=" stays text: a submitter's words are never run as a formula."""
+    if not isinstance(value, str):
+        return value
+    value = xml_text(value)
+    if not value.startswith("="):
+        return value
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     return cell
-
-
-def _csv_safe(value):
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value and (value[0] in "=+@\t\r" or (value[0] == "-" and value[1:2] != " ")):
-        return "'" + value
-    return "" if value is None else value
 
 
 def xlsx_bytes(sheets):
@@ -87,7 +87,7 @@ def xlsx_bytes(sheets):
     book = Workbook(write_only=True)
     used = set()
     for title, caption, headers, rows, widths in sheets:
-        sheet = book.create_sheet(_sheet_title(title, used))
+        sheet = book.create_sheet(_sheet_title(xml_text(title), used))
         rows = rows if isinstance(rows, list) or widths else list(rows)
         if widths is None:
             widths = [max([_width(h) for h in [header]] + [_width(r[i]) for r in rows[:500]])
@@ -101,7 +101,7 @@ def xlsx_bytes(sheets):
             sheet.append([_header_cell(sheet, caption)])
         sheet.append([_header_cell(sheet, h) for h in headers])
         for row in rows:
-            sheet.append([_text_cell(sheet, v) if isinstance(v, str) and v.startswith("=") else v for v in row])
+            sheet.append([_cell(sheet, v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -118,10 +118,10 @@ def csv_bytes(sections):
         if index:
             writer.writerow([])
         if caption:
-            writer.writerow([caption])
-        writer.writerow(headers)
+            writer.writerow([csv_safe(caption)])
+        writer.writerow([csv_safe(h) for h in headers])
         for row in rows:
-            writer.writerow([_csv_safe(v) for v in row])
+            writer.writerow([csv_safe(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -1,4 +1,5 @@
-"""Text helpers with no database: folding, Vietnamese order, Markdown, front matter, slugs, numbers."""
+"""Text helpers with no database: typed text cleaned, folding, Vietnamese order, Markdown, front matter, slugs,
+numbers, cells safe for a spreadsheet."""
 import datetime as dt
 import re
 import unicodedata
@@ -9,6 +10,54 @@ import nh3
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
                 "blockquote", "code", "pre", "hr", "a", "table", "thead", "tbody", "tr", "th", "td"}
 
+
+# ---------------------------------------------------------------- text as typed, text as written to files
+
+# Removed from typed text: C0 controls but tab and newline (a carriage return becomes a newline), DEL, C1
+# controls, the bidirectional embeddings, overrides and isolates (never needed in Vietnamese; they make text
+# read other than it is stored), and the non-characters U+FFFE, U+FFFF.
+_TYPED_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+# What XML 1.0 cannot hold (DOCX, XLSX, the Atom feed): C0 controls but tab, newline and carriage return,
+# lone surrogates, U+FFFE and U+FFFF. CSV and iCalendar files are written without them too.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Characters that show nothing although they are not spaces: zero-width ones, fillers, the combining
+# grapheme joiner, the braille blank (besides every format character, category Cf).
+_FILLERS = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+
+
+def clean_typed(text):
+    """Text as a person typed it, fit to store: no control characters (see _TYPED_CONTROLS), newlines as
+    "\\n", in Unicode's composed form (NFC: "Nguyễn" typed with combining marks is stored as one letter)."""
+    if not isinstance(text, str):
+        return text
+    text = _TYPED_CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return unicodedata.normalize("NFC", text)
+
+
+def is_blank(text):
+    """True when text shows nothing: spaces, zero-width characters (U+200B–U+200D, U+2060, U+FEFF…), fillers."""
+    return all(ch.isspace() or ch in _FILLERS or unicodedata.category(ch) in ("Cf", "Cc") for ch in text or "")
+
+
+def xml_text(text):
+    """Text without the characters XML 1.0 (and so DOCX, XLSX, Atom) cannot hold: a writer's last guard."""
+    return _NOT_XML.sub("", text) if isinstance(text, str) else text
+
+
+_FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")  # with the full-width = + - @
+
+
+def csv_safe(value):
+    """A CSV cell a spreadsheet never runs: text starting like a formula (= + - @, a tab, a carriage return)
+    gets a leading apostrophe (CSV injection); no control characters; None as an empty cell."""
+    if not isinstance(value, str):
+        return "" if value is None else value
+    if _NOT_XML.search(value) is not None:
+        value = _NOT_XML.sub("", value)
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
+
+
+# ---------------------------------------------------------------- Vietnamese order
 
 # Letters of the Vietnamese alphabet in dictionary order; letters outside it follow.
 _ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
@@ -92,7 +141,8 @@ def parse_front_matter(text):
     become int, YYYY-MM-DD a date, an empty value None, anything else a string (quotes removed).
     Without front matter, returns ({}, text).
     """
-    lines = text.lstrip("\ufeff").splitlines(keepends=True)
+    text = clean_typed(text.lstrip("\ufeff"))  # a file read in is typed text too
+    lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         return {}, text
     meta = {}

@@ -17,6 +17,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 import filters
 import models
 import publication
+from services.text import xml_text
 from views import public_pages as pages
 from views.public_charts import bar_chart
 from views.public_data import (
@@ -190,7 +191,7 @@ def feed():
     """Atom feed of new and changed conclusions and dialogues."""
     entries = feed_entries()
     updated = entries[0][1] if entries else None
-    body = render_template("public/feed.xml", entries=entries, updated=updated, atom_date=local_iso)
+    body = xml_text(render_template("public/feed.xml", entries=entries, updated=updated, atom_date=local_iso))
     return typed(body, "feed.xml")
 
 

@@ -6,6 +6,7 @@ from operator import attrgetter
 from flask import request
 
 from services import memo
+from services.text import csv_safe
 from views.public_urls import public_url
 
 
@@ -98,8 +99,8 @@ def _lines(name, rows, columns, json_only=()):
     def make(records):
         getters = [value for _, _, value in columns]  # attrgetters, lambdas and PageUrls
         table = [[get(record) for get in getters] for record in records]
-        csv_lines = _Lines()
-        csv.writer(csv_lines, lineterminator="\r\n").writerows(table)
+        csv_lines = _Lines()  # cells a spreadsheet would run as formulas are neutralised; the JSON keeps them
+        csv.writer(csv_lines, lineterminator="\r\n").writerows([[csv_safe(value) for value in row] for row in table])
         dump = _JSON.encode
         return [(line.encode("utf-8"),
                  ("  " + dump(dict(zip(names, values + [value(record) for _, _, value in json_only], strict=True))))
@@ -111,7 +112,7 @@ def _lines(name, rows, columns, json_only=()):
 
 
 def csv_body(name, rows, columns, json_only=()):
-    """The CSV file (UTF-8 with BOM): a header, then a line a row."""
+    """The CSV file (UTF-8 with BOM): a header, then a line a row (cells made safe: services.text.csv_safe)."""
     header = _Lines()
     csv.writer(header, lineterminator="\r\n").writerow([column for column, _, _ in columns])
     return b"".join(["\ufeff".encode("utf-8"),  # the byte order mark lets Excel read UTF-8

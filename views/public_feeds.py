@@ -5,6 +5,7 @@ import icalendar
 from flask import current_app
 
 import publication
+from services.text import xml_text
 from views.public_listing import listing_pages
 from views.public_urls import public_url
 
@@ -52,7 +53,7 @@ def calendar():
         event.add("status", "TENTATIVE" if postponed else "CONFIRMED")
         cal.add_component(event)
     cal.add_missing_timezones()
-    return cal.to_ical()
+    return xml_text(cal.to_ical().decode("utf-8")).encode("utf-8")  # no control character in an event's text
 
 
 def site_pages():
