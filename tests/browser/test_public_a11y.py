@@ -69,7 +69,7 @@ def public_site(tmp_path_factory, demo_db_file):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     base_url = "http://127.0.0.1:%d%s" % (server.server_port, PREFIX)
     site = freeze_demo(tmp_path_factory, demo_db_file, base_url=base_url)
-    shutil.move(str(site), str(served / PREFIX.strip("/")))
+    shutil.move(str(site.resolve()), str(served / PREFIX.strip("/")))  # site/ is a link to its build
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield base_url, served / PREFIX.strip("/")
