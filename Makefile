@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test chromium java db site bench lint clean
+.PHONY: setup run test test-pg chromium java postgresql db site bench lint clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js
 
@@ -36,8 +36,17 @@ java:
 	@command -v java >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless; }
 
-test: setup chromium java
+# PostgreSQL's server: a throw-away cluster in a temporary folder is started by the tests themselves.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
+
+test: setup chromium java postgresql
 	$(PY) -m pytest -n 2 -q
+
+# The whole suite again on PostgreSQL (browser and SQLite-only tests skipped); slower: a database per test.
+test-pg: setup postgresql
+	TEST_DATABASE=postgresql $(PY) -m pytest -n 2 -q
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,13 @@
-"""Fixtures: an app on a throw-away copy of the demo database, clients signed in per role."""
+"""Fixtures: an app on a throw-away copy of the demo database, clients signed in per role.
+
+With TEST_DATABASE=postgresql the same tests run on PostgreSQL: a throw-away cluster per test
+worker (tests/pg_cluster.py) holds the demo database as a template, and each test gets a copy.
+"""
+import itertools
+import os
 import re
 import shutil
+import tempfile
 from contextlib import contextmanager
 
 import pytest
@@ -8,6 +15,11 @@ from playhouse.db_url import connect
 
 import models
 from app import create_app
+from demo import loader as demo
+from migrations import run_migrations
+from tests import pg_cluster
+
+ON_POSTGRESQL = os.environ.get("TEST_DATABASE") == "postgresql"
 
 FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 PASSWORD = "doithoai-demo"
@@ -15,11 +27,39 @@ ROLES = ("specialist", "unit_head", "coordinator", "leader", "chief", "admin")
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
 
+def pytest_collection_modifyitems(config, items):
+    """On the PostgreSQL pass, tests marked sqlite_only (they read SQLite files or its pragmas) are skipped."""
+    if ON_POSTGRESQL:
+        skip = pytest.mark.skip(reason="SQLite only (TEST_DATABASE=postgresql)")
+        for item in items:
+            if "sqlite_only" in item.keywords or "/browser/" in str(item.fspath):
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def postgresql():
+    """A throw-away PostgreSQL cluster on 127.0.0.1 with the demo database as a template (PostgreSQL pass only)."""
+    if not ON_POSTGRESQL:
+        pytest.skip("the PostgreSQL pass runs with TEST_DATABASE=postgresql")
+    cluster = pg_cluster.Cluster(tempfile.mkdtemp(prefix="doithoai-pg-"))  # pytest's own folders are root's alone
+    cluster.start()
+    cluster.create("demo_template")
+    database = connect(cluster.url("demo_template"))
+    models.db.initialize(database)
+    with database.connection_context():
+        run_migrations(database)
+        demo.load(password_params=FAST_HASH)
+    database.close()
+    yield cluster
+    cluster.stop()
+
+
+_copies = itertools.count(1)
+
+
 @pytest.fixture(scope="session")
 def demo_db_file(tmp_path_factory):
     """The migrated schema with the demo data, built once per test session."""
-    from demo import loader as demo
-    from migrations import run_migrations
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     database = connect("sqlite:///%s" % path, pragmas={"foreign_keys": 1})
     models.db.initialize(database)
@@ -43,11 +83,17 @@ def _shared_app(tmp_path_factory):
 
 
 @pytest.fixture
-def app(_shared_app, demo_db_file, tmp_path):
+def app(_shared_app, request, tmp_path):
     """The app on a fresh copy of the demo database; config changes are undone after the test."""
-    path = tmp_path / "test.db"
-    shutil.copy(demo_db_file, path)
-    url = "sqlite:///%s" % path
+    if ON_POSTGRESQL:
+        cluster = request.getfixturevalue("postgresql")
+        name = "test_%d" % next(_copies)
+        cluster.create(name, template="demo_template")
+        url = cluster.url(name)
+    else:
+        path = tmp_path / "test.db"
+        shutil.copy(request.getfixturevalue("demo_db_file"), path)
+        url = "sqlite:///%s" % path
     models.db.initialize(models.open_database(url))
     saved = dict(_shared_app.config)
     _shared_app.config["DATABASE_URL"] = url
@@ -59,6 +105,10 @@ def app(_shared_app, demo_db_file, tmp_path):
     if hasattr(models.db.obj, "close_idle"):
         # Only the idle ones: closing a connection another thread is using crashes SQLite.
         models.db.obj.close_idle()
+    if ON_POSTGRESQL:
+        if hasattr(models.db.obj, "close_all"):
+            models.db.obj.close_all()
+        cluster.drop(name)
 
 
 class StaffClient:
