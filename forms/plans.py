@@ -59,6 +59,10 @@ class PlanForm(BaseForm):
 
     def validate_issued_on(self, field):
         read_day(field, "10/01/2026")
+        year = self.year.value
+        if field.day is not None and year is not None and field.day.year not in (year - 1, year):
+            raise ValidationError("Kế hoạch năm %d được ban hành trong năm %d hoặc cuối năm %d."
+                                  % (year, year, year - 1))
 
     def _deadline(self, field, label):
         read_day(field, "14/06/2026")
