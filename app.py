@@ -23,6 +23,7 @@ from views import (
     holidays,
     notices,
     opinions,
+    plans,
     proposals,
     publishing,
     reports,
@@ -170,7 +171,7 @@ def create_app(config=None):
     filters.register(app)
     app.before_request(auth.load_user)
     for module in (auth, dashboard, opinions, dialogues, admin, holidays, notices, conclusions, attachments,
-                   proposals, reports, publishing):
+                   proposals, reports, publishing, plans):
         app.register_blueprint(module.bp)
     register_preview(app)  # the public pages, live under /xem-truoc/ behind login
 

@@ -313,6 +313,20 @@ class Plan(Versioned):
     def __str__(self):
         return self.title
 
+    @classmethod
+    def newest_first(cls):
+        """Every plan, the newest year first."""
+        return cls.select().order_by(cls.year.desc())
+
+    @classmethod
+    def of_year(cls, year):
+        """The plans of `year` (one at most: the year is unique)."""
+        return cls.select().where(cls.year == year)
+
+    def is_in_use(self):
+        """Whether dialogues or reports belong to this plan (its year is then theirs too)."""
+        return self.dialogues.exists() or self.reports.exists()
+
 
 DIALOGUE_KINDS = {
     "on_request": "Đối thoại trực tiếp (theo yêu cầu)",
