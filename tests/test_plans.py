@@ -389,6 +389,9 @@ def test_the_form_has_a_preview_button_that_works_with_and_without_htmx(coordina
     assert button["type"] == "submit" and button.get_text(strip=True) == "Xem trước"
     assert button["hx-post"] == "/ke-hoach/xem-truoc" and button["hx-target"] == "#plan-preview"
     assert button.find_parent("form")["action"] == "/ke-hoach/moi"
+    # Enter in a field presses the form's first submit button: it must save, not preview
+    first = button.find_parent("form").find("button", attrs={"type": "submit"})
+    assert first.get("name") is None and first.get_text(strip=True) == "Thêm kế hoạch"
 
 
 # ---------------------------------------------------------------- publishing
