@@ -1452,8 +1452,9 @@ class AuditLog(BaseModel):
     summary = pw.CharField(max_length=300, default="")
     changes = pw.TextField(default="")  # JSON {field: [old, new]}
     # The hash chain (services/audit_chain.py): the previous entry's hash and this one's over its stored values
-    prev_hash = pw.CharField(max_length=64, default="")
-    hash = pw.CharField(max_length=64, default="")
+    # (nullable: a row written around models.audit, by hand, is kept and reported by audit-verify)
+    prev_hash = pw.CharField(max_length=64, null=True)
+    hash = pw.CharField(max_length=64, null=True)
 
     @classmethod
     def last_editor_name(cls, obj):

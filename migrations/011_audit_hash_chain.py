@@ -7,8 +7,8 @@ from services import audit_chain
 
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
-    migrator.add_fields("audit_log", prev_hash=pw.CharField(max_length=64, default=""),
-                        hash=pw.CharField(max_length=64, default=""))
+    migrator.add_fields("audit_log", prev_hash=pw.CharField(max_length=64, null=True),
+                        hash=pw.CharField(max_length=64, null=True))
 
     @migrator.create_model
     class AuditHead(pw.Model):

@@ -210,3 +210,11 @@ def test_the_migration_chains_the_entries_made_before(tmp_path):
     verdict = audit_chain.verify(old)
     assert not verdict.ok and verdict.entry_id == 5
     old.close()
+
+
+def test_an_entry_written_around_the_app_is_seen(runner, db):
+    """A row inserted by plain SQL that leaves out the chain's columns is kept, and reported."""
+    last = _ids(db)[-1]
+    db.execute_sql("INSERT INTO audit_log (at, action, object_type, summary, changes) "
+                   "VALUES ('2022-05-01 08:00:00', 'update', 'unit', 'tay', '')")
+    _mismatch(_verify(runner), last + 1)
