@@ -130,6 +130,9 @@ def _snapshot(database):
 def verify(database):
     """Walk the chain in id order against the stored hashes and the head; the first mismatch wins."""
     listed = ", ".join(CHAINED)
+    if "audit_head" not in database.get_tables():
+        return Verdict(False, 0, entry_id="—",
+                       reason="cơ sở dữ liệu chưa có chuỗi nhật ký: chạy `flask --app app migrate`")
     with _snapshot(database):
         head = read_head(database)
         cursor = database.execute_sql("SELECT %s, prev_hash, hash FROM audit_log ORDER BY id" % listed)

@@ -196,6 +196,7 @@ def create(database, attachments_dir, out_path):
                     "database": {"file": db_file.name, "size": db_file.stat().st_size,
                                  "sha256": file_sha256(db_file)},
                     "tables": tables}
+        partial.unlink(missing_ok=True)  # left by a backup that was killed
         try:
             with _open_private(partial) as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
                 tar.add(db_file, arcname=db_file.name, filter=_private)

@@ -251,3 +251,24 @@ def test_a_tampered_archive_is_refused_leaving_the_target_as_it_was(app, runner,
     assert (_rows(target_db) if target_db.exists() else {}) == before_rows
     assert _files(target_root) == before_files
     assert not (tmp_path.parent / "ra-ngoai.pdf").exists()
+
+
+def test_an_archive_from_a_newer_version_is_refused(app, runner, source, tmp_path):
+    archive = _backup(runner, tmp_path / "b.tgz")
+
+    def newer(members):
+        manifest = json.loads(members["manifest.json"])
+        manifest["migrations"].append("099_from_the_future")
+        members["manifest.json"] = json.dumps(manifest).encode()
+
+    _rewrite(archive, newer)
+    _switch_to(app, tmp_path / "new.db", tmp_path / "new-files")
+    result = runner.invoke(args=["restore", str(archive)])
+    assert result.exit_code == 1 and "phiên bản mới hơn" in result.output
+    assert _rows(tmp_path / "new.db") == {} and _files(tmp_path / "new-files") == {}
+
+
+def test_a_killed_backup_leaves_no_archive_and_does_not_block_the_next(runner, source, tmp_path):
+    (tmp_path / "b.tgz.part").write_bytes(b"half")
+    archive = _backup(runner, tmp_path / "b.tgz")
+    assert tarfile.is_tarfile(archive) and not (tmp_path / "b.tgz.part").exists()
