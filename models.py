@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import peewee as pw
 from playhouse.db_url import connect
 
+from services import audit_chain
 from services.numbering import lock_series
 from services.text import document_number, fold, person_sort_key, slugify, sort_key
 
@@ -1464,6 +1465,10 @@ class AuditLog(BaseModel):
     object_id = pw.IntegerField(null=True)
     summary = pw.CharField(max_length=300, default="")
     changes = pw.TextField(default="")  # JSON {field: [old, new]}
+    # The hash chain (services/audit_chain.py): the previous entry's hash and this one's over its stored values
+    # (nullable: a row written around models.audit, by hand, is kept and reported by audit-verify)
+    prev_hash = pw.CharField(max_length=64, null=True)
+    hash = pw.CharField(max_length=64, null=True)
 
     @classmethod
     def last_editor_name(cls, obj):
@@ -1496,6 +1501,14 @@ class AuditLog(BaseModel):
         return query
 
 
+class AuditHead(BaseModel):
+    """The audit chain's head, kept apart from the entries (one row): how many, the last id and hash."""
+
+    count = pw.IntegerField(default=0)
+    last_id = pw.IntegerField(null=True)
+    last_hash = pw.CharField(max_length=64, default="")
+
+
 def _plain(value):
     if isinstance(value, pw.Model):
         return value.id
@@ -1505,17 +1518,20 @@ def _plain(value):
 
 
 def audit(user, action, obj=None, changes=None, summary="", object_type=None):
-    """Write one audit row; confidential values are masked before they are stored."""
+    """Write one audit row, chained to the one before in the same transaction; confidential values are masked."""
     clean = {}
     for name, (old, new) in (changes or {}).items():
         if name in CONFIDENTIAL_FIELDS:
             old, new = (MASK if old else ""), (MASK if new else "")
         clean[name] = [_plain(old), _plain(new)]
-    return AuditLog.create(
-        user=user.id if user is not None else None, action=action,
-        object_type=object_type or (obj._meta.table_name if obj is not None else ""),
-        object_id=obj.id if obj is not None else None, summary=summary[:300],
-        changes=json.dumps(clean, ensure_ascii=False, sort_keys=True) if clean else "")
+    with db.atomic():  # the outermost one begins IMMEDIATE on SQLite: appends are serialised
+        entry = AuditLog.create(
+            user=user.id if user is not None else None, action=action,
+            object_type=object_type or (obj._meta.table_name if obj is not None else ""),
+            object_id=obj.id if obj is not None else None, summary=summary[:300],
+            changes=json.dumps(clean, ensure_ascii=False, sort_keys=True) if clean else "")
+        entry.prev_hash, entry.hash = audit_chain.link(db, entry.id)
+    return entry
 
 
 def save_versioned(obj, expected_version, user, changes, action="update", summary=""):
@@ -1563,7 +1579,7 @@ def record_transition(obj, user, from_status, to_status, note="", at=None):
 
 MODELS = [Unit, Agency, User, UserSession, LoginAttempt, Field, Setting, Holiday, Plan, Dialogue, DialogueField,
           DialogueAttendee, Opinion, StatusChange, ConclusionNotice, Conclusion, ConclusionOpinion, FollowUp, Proposal,
-          Appraisal, Report, Attachment, PublishRun, MailDigest, AuditLog]
+          Appraisal, Report, Attachment, PublishRun, MailDigest, AuditLog, AuditHead]
 
 
 def uses_search_index(database=None):
