@@ -35,8 +35,9 @@ preload_app = False
 # servers of one user would fight over it; systemd stops and reloads the server by signals instead.
 control_socket_disable = True
 
-# Timeouts. A worker silent for `timeout` seconds is killed and replaced; the slowest requests (DOCX,
-# XLSX exports of a year's register) take a few seconds, the site build runs outside the web workers.
+# Timeouts. A worker that stops checking in with the master for `timeout` seconds (hung) is killed and
+# replaced; with gthread a slow request alone does not trip it. The slowest requests (DOCX, XLSX exports
+# of a year's register) take a few seconds; the site build runs outside the web workers.
 timeout = 60
 # On stop or reload (SIGTERM, SIGHUP) requests in flight get this long to finish.
 graceful_timeout = 30
