@@ -367,3 +367,22 @@ def test_the_unit_and_the_cron_lines_are_complete():
         assert not re.search(r"(?<!\\)%", line), "an unescaped % ends a cron command: %s" % line
     env = (DEPLOY / "doithoai.env.sample").read_text()
     assert "TRUSTED_PROXIES=1" in env and "PREFER_HTTPS=1" in env
+
+
+def make_dry_run(target):
+    """What `make <target>` would run, set-up steps aside (make -n: nothing is run)."""
+    result = subprocess.run(["make", "-n", "-o", ".venv/.installed", "-o", "static/vendor/htmx.min.js", target,
+                             "PORT=5123"], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_serves_through_gunicorn_and_make_dev_through_flask():
+    run = make_dry_run("run")
+    assert run[-3:] == [".venv/bin/python -m flask --app app migrate",
+                        ".venv/bin/python -m flask --app app load-demo --if-empty",
+                        ".venv/bin/python -m gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:5123"]
+    dev = make_dry_run("dev")
+    assert dev[-1] == ".venv/bin/python -m flask --app app run --debug --host 127.0.0.1 --port 5123"
+    assert "--debug" not in " ".join(run)
