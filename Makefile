@@ -1,11 +1,12 @@
-# Two commands matter: `make run` (set up, migrate, load demo data, serve) and `make test`.
+# Two commands matter: `make run` (set up, migrate, load demo data, serve) and `make test`;
+# `make dev` serves with Flask's reloader while editing.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test test-pg chromium java postgresql db site bench lint clean
+.PHONY: setup run dev test test-pg chromium java postgresql db site bench lint clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js
 
@@ -24,8 +25,13 @@ db: setup
 	$(PY) -m flask --app app migrate
 	$(PY) -m flask --app app load-demo --if-empty
 
+# The production server: gunicorn, 2 workers × 4 threads (deploy/gunicorn.conf.py), on the loopback.
 run: db
-	$(PY) -m flask --app app run --host 127.0.0.1 --port $(PORT)
+	$(PY) -m gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
+
+# Development: Flask's server, reloading on every saved change, with the debugger (never in production).
+dev: db
+	$(PY) -m flask --app app run --debug --host 127.0.0.1 --port $(PORT)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \

@@ -8,6 +8,7 @@ from flask import Flask, g, has_request_context, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import filters
@@ -58,14 +59,32 @@ def _env_flag(name):
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _trusted_proxies():
+    """TRUSTED_PROXIES from the environment: how many proxies in front may say who the client is (default 0)."""
+    value = os.environ.get("TRUSTED_PROXIES", "").strip() or "0"
+    if not value.isdigit():
+        raise ValueError("TRUSTED_PROXIES must be a whole number of proxy hops (0, 1, …), not %r" % value)
+    return int(value)
+
+
 def _secret_key(instance_path):
     """SECRET_KEY from the environment, else generated once into instance/secret_key."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     path = Path(instance_path) / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Several server workers may start at once: the key is written aside and linked into place,
+        # so the first one wins whole and every worker reads that same key.
+        draft = path.with_name("secret_key.%d" % os.getpid())
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -119,12 +138,18 @@ def create_app(config=None):
         # The public site built and published from the internal app (views/publishing.py)
         SITE_DIR=os.environ.get("SITE_DIR", str(Path(__file__).resolve().parent / "site")),
         PUBLISH_TARGET=os.environ.get("PUBLISH_TARGET", ""),  # a folder or ftp(s)://user@host/path
+        # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed; 0 = the headers are ignored
+        TRUSTED_PROXIES=_trusted_proxies(),
     )
     if config:
         app.config.update(config)
     if app.config["PREFER_HTTPS"]:
         app.config.update(SESSION_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
     app.session_interface = SessionCookie()
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        # The client's address (login limits, audit) and https come from the last `hops` proxies' headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
 
