@@ -1597,8 +1597,9 @@ def next_opinion_code(year):
     Read inside the transaction that writes it, which holds the series' lock (create_opinion).
     """
     prefix = "%s-%d-" % (OPINION_SERIES, year)
+    # By length first: as text "YK-2026-9999" sorts after "YK-2026-10000" (a year past 9,999 opinions).
     last = (Opinion.select(Opinion.code).where(Opinion.code.startswith(prefix))
-            .order_by(Opinion.code.desc()).first())
+            .order_by(pw.fn.LENGTH(Opinion.code).desc(), Opinion.code.desc()).first())
     number = int(last.code[len(prefix):]) + 1 if last else 1
     return "%s%04d" % (prefix, number)
 

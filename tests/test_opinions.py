@@ -274,6 +274,24 @@ def test_create_opinion(login, db):
     assert log.action == "create" and "Nguyễn Văn Thử" not in log.changes
 
 
+@pytest.mark.parametrize("highest", [9999, 10000, 99999, 123456])
+def test_a_year_past_its_ten_thousandth_opinion_numbers_on(login, db, highest):
+    """Register numbers are compared as numbers: "YK-2026-9999" sorts after "YK-2026-10000" as text,
+    and the next save took a number already used (a 500 under the load bench)."""
+    year = models.today().year
+    template = Opinion.select().order_by(Opinion.id).first()
+    for number in sorted({highest - 1, highest, 9998, 9999}):
+        Opinion.insert(code="YK-%d-%04d" % (year, number), kind=template.kind, channel=template.channel,
+                       audience=template.audience, content="Ý kiến số %d của năm" % number,
+                       received_on=models.today(), status="received").execute()
+    coordinator = login("coordinator")
+    for step in (1, 2):
+        response = coordinator.post_form("/y-kien/moi", valid_opinion())
+        assert response.status_code == 303
+        created = Opinion.get_by_id(int(response.headers["Location"].rsplit("/", 1)[1]))
+        assert created.code == "YK-%d-%04d" % (year, highest + step)
+
+
 def test_unit_staff_record_opinions_for_their_unit(login, db):
     response = login("specialist").post_form("/y-kien/moi", valid_opinion())
     assert response.status_code == 303
