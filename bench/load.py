@@ -112,6 +112,7 @@ def prepare(opinions):
 
 
 def start_server(url, port, workers, log):
+    log.write_text("", encoding="utf-8")  # this run's errors only
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-load-secret", TRUSTED_PROXIES="0")
     config = ROOT / "deploy" / "gunicorn.conf.py"
     command = [str(Path(sys.executable).parent / "gunicorn")]
@@ -228,7 +229,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--rates", default="50,100,150,200")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--sessions", type=int, default=8, help="signed-in staff sessions driving the load")
+    parser.add_argument("--sessions", type=int, default=16, help="signed-in staff sessions driving the load")
     args = parser.parse_args()
     url = prepare(args.opinions)
     with models.db.connection_context():
@@ -272,11 +273,12 @@ def main():
                 rate, len(results) / elapsed, percentile(times, 50), percentile(times, 95), p99, max(times),
                 len(errors), ", ".join("%s %.0f" % (k, percentile(v, 99)) for k, v in sorted(kinds.items()))))
             if p99 < 300 and not errors:
-                best = rate
+                best = max(best or 0, len(results) / elapsed)
         markers = [r[3] for r in writes]
         found = stored(markers)
         print()
-        print("highest asked rate with p99 < 300 ms and no error: %s requests/s" % (best or "none"))
+        print("highest rate served with p99 < 300 ms and no error: %s requests/s" % (
+            "%.0f" % best if best else "none"))
         print("writes acknowledged (303): %d, found stored: %d, lost: %d" % (len(markers), found, len(markers) - found))
 
         # 20 writers at once on the one SQLite file
