@@ -48,6 +48,10 @@ def test_migrations_and_the_demo_data_load_on_postgresql_and_search_finds_the_sa
                 assert model.select().count() == expected, model.__name__
             models.db.initialize(sqlite)
     assert counts["ý kiến"] > 0
+    with database.connection_context():  # the register's LIKE searches have trigram indexes (migration 012)
+        indexes = {row[0] for row in database.execute_sql(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'opinion' AND indexdef LIKE '%%gin_trgm_ops%%'")}
+    assert indexes == {"opinion_search_text_trgm", "opinion_search_identity_trgm"}
     for username in ("coordinator", "specialist"):
         for text in SEARCHES:
             assert register_ids(database, username, text) == register_ids(sqlite, username, text), (username, text)
