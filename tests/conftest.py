@@ -4,6 +4,7 @@ import shutil
 from contextlib import contextmanager
 
 import pytest
+from hypothesis import HealthCheck, settings
 from playhouse.db_url import connect
 
 import models
@@ -13,6 +14,10 @@ FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 PASSWORD = "doithoai-demo"
 ROLES = ("specialist", "unit_head", "coordinator", "leader", "chief", "admin")
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+# Property tests (tests/test_properties.py): few examples, the same ones every run, no example database on disk.
+settings.register_profile("doithoai", max_examples=25, derandomize=True, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("doithoai")
 
 
 @pytest.fixture(scope="session")
