@@ -39,7 +39,18 @@ HOSTILE = st.one_of(
     st.lists(st.sampled_from(TEXTS + NUMBERS + DATES), min_size=2, max_size=3).map("".join),
 )
 CHANGES = st.lists(st.tuples(st.integers(0, WIDTH - 1), HOSTILE), max_size=4)
-EVERYWHERE = {"mb": [(i, ONE_MB) for i in range(WIDTH)], "huge": [(i, HUGE) for i in range(WIDTH)]}
+TYPED = -1  # a change at this position goes into every free-text field (the others keep what the form shows)
+DIRTY = "Có NUL\x00\x01 và \x1b[31mESC\x1b[0m, \u202eđảo chiều\u202c, \u2066cô lập\u2069, \u200b " + NFD
+# Each class of hostile input once for certain, in every field and in the free-text fields only (where the rest of
+# the form is valid, so what is stored and then shown and exported is the hostile text).
+EVERYWHERE = {
+    "mb": [(i, ONE_MB) for i in range(WIDTH)], "mb-typed": [(TYPED, ONE_MB)],
+    "huge": [(i, HUGE) for i in range(WIDTH)], "negative": [(i, str(-2 ** 63 - 1)) for i in range(WIDTH)],
+    "impossible-date": [(i, "2023-02-30") for i in range(WIDTH)],
+    "dirty": [(i, DIRTY) for i in range(WIDTH)], "dirty-typed": [(TYPED, DIRTY)],
+    "invisible-typed": [(TYPED, "\u200b\u200c\u2060\ufeff")],
+    "formula-typed": [(TYPED, "=HYPERLINK(\"http://x.example/\",\"Bấm\")")],
+}
 TODAY = dt.date.today().isoformat()
 
 # role, the page showing the form, the form's action, the page of the record afterwards, values typed first,
@@ -122,16 +133,17 @@ FORMS = {
 
 
 def form_fields(html, action):
-    """(method, [(name, [values])]) of the form posting to `action`, as a browser would send it untouched."""
+    """(method, [(name, [values], free text?)]) of the form posting to `action`, as a browser sends it untouched."""
     form = next((f for f in BeautifulSoup(html, "html.parser").find_all("form") if f.get("action") == action), None)
     assert form is not None, "no form to %s on the page" % action
-    fields = {}
+    fields, typed = {}, set()
     for element in form.find_all(["input", "select", "textarea", "button"]):
         name, kind = element.get("name"), (element.get("type") or "").lower()
         if not name or kind == "file" or name == "csrf_token":
             continue
         if element.name == "button" or kind in ("submit", "image"):
             fields.setdefault(name, [element.get("value", "")])  # the first button of that name
+            typed.discard(name)
         elif kind in ("checkbox", "radio"):
             values = fields.setdefault(name, [])
             if element.has_attr("checked"):
@@ -144,9 +156,12 @@ def form_fields(html, action):
             fields[name] = chosen
         elif element.name == "textarea":
             fields[name] = [element.get_text()]
+            typed.add(name)
         else:
             fields[name] = [element.get("value", "")]
-    return (form.get("method") or "get").lower(), list(fields.items())
+            if kind in ("", "text", "search", "email", "password"):
+                typed.add(name)
+    return (form.get("method") or "get").lower(), [(name, values, name in typed) for name, values in fields.items()]
 
 
 def encoded(method, value):
@@ -157,8 +172,12 @@ def encoded(method, value):
 def hostile_form(method, fields, fill, changes):
     """The form's own values, `fill` typed over them, then each change (position → hostile value) on top,
     as much as a request of that method carries (a value too long for a query string is cut)."""
-    data = {name: ([fill[name]] if fill and name in fill else values) for name, values in fields}
-    names = [name for name, _ in fields]
+    data = {name: ([fill[name]] if fill and name in fill else values) for name, values, _ in fields}
+    names = [name for name, _, _ in fields]
+    typed = [name for name, _, is_text in fields if is_text]
+    changes = [(names.index(name), value) for position, value in changes
+               for name in (typed if position == TYPED else [None]) if name] + [
+        (position, value) for position, value in changes if position != TYPED]
     size = sum(encoded(method, v) for values in data.values() for v in values)
     for position, value in changes:
         if not names:
@@ -229,6 +248,13 @@ def test_hostile_input_never_breaks_a_form_or_what_shows_it_after(app, login, na
     @given(changes=CHANGES)
     @example(changes=EVERYWHERE["mb"])
     @example(changes=EVERYWHERE["huge"])
+    @example(changes=EVERYWHERE["mb-typed"])
+    @example(changes=EVERYWHERE["negative"])
+    @example(changes=EVERYWHERE["impossible-date"])
+    @example(changes=EVERYWHERE["dirty"])
+    @example(changes=EVERYWHERE["dirty-typed"])
+    @example(changes=EVERYWHERE["invisible-typed"])
+    @example(changes=EVERYWHERE["formula-typed"])
     def post_one(changes):
         method, fields = the_form()
         data = hostile_form(method, fields, spec.fill, changes)
