@@ -213,8 +213,8 @@ def job_command(config, run_id):
 def launch(app, run_id):
     """Start the job of the running run `run_id` (then of the runs queued behind it) in a process of its own."""
     args, environment = job_command(app.config, run_id)
-    try:
-        child = subprocess.Popen(args, cwd=str(BASE_DIR), env=environment, stdin=subprocess.DEVNULL,
+    try:  # B603: this module under sys.executable, no shell; the arguments are the app's config and a run id
+        child = subprocess.Popen(args, cwd=str(BASE_DIR), env=environment, stdin=subprocess.DEVNULL,  # nosec B603
                                  stdout=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
         with exclusive():
@@ -291,7 +291,8 @@ def _beat(run, progress=None):
 def _execute(config, run):
     """Build (and publish) in a child process, beating the heartbeat; (status, summary, error),
     or None when the run was declared dead meanwhile (the child is then killed)."""
-    child = subprocess.Popen(build_command(config, run.publish), cwd=str(BASE_DIR), stdin=subprocess.DEVNULL,
+    # B603: build.py under sys.executable, no shell; the arguments come from the app's config, not from a request.
+    child = subprocess.Popen(build_command(config, run.publish), cwd=str(BASE_DIR), stdin=subprocess.DEVNULL,  # nosec B603
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              preexec_fn=functools.partial(_die_with_parent, os.getpid()))
     summary, error, pending, stderr_tail = "", "", None, deque(maxlen=20)

@@ -63,7 +63,7 @@ def load_carried(path, fingerprint):
     Kept with marshal, not JSON: the values are bytes, read back in a few hundredths of a second.
     """
     try:
-        kept = marshal.loads(path.read_bytes())
+        kept = marshal.loads(path.read_bytes())  # nosec B302  # our own build's file in the site folder, checked below
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     if not isinstance(kept, dict) or kept.get("fingerprint") != fingerprint or not isinstance(kept.get("tables"), dict):

@@ -11,6 +11,7 @@ import tempfile
 from contextlib import contextmanager
 
 import pytest
+from hypothesis import HealthCheck, settings
 from playhouse.db_url import connect
 
 import models
@@ -25,6 +26,10 @@ FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 PASSWORD = "doithoai-demo"
 ROLES = ("specialist", "unit_head", "coordinator", "leader", "chief", "admin")
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+# Property tests (tests/test_properties.py): few examples, the same ones every run, no example database on disk.
+settings.register_profile("doithoai", max_examples=25, derandomize=True, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("doithoai")
 
 
 def pytest_collection_modifyitems(config, items):
