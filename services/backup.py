@@ -166,12 +166,22 @@ def _pg_env(database):
     return env
 
 
+def _pg_tool(name):
+    """The absolute path of PostgreSQL's pg_dump or pg_restore (Debian keeps them per version)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/%s" % name))
+    path = str(found[-1]) if found else shutil.which(name)
+    if path is None:
+        raise BackupError("Không tìm thấy %s (gói postgresql-client)." % name)
+    return path
+
+
 def _pg_snapshot(database, folder):
     """pg_dump of the snapshot this transaction exports, and the manifest's tables read in the same snapshot."""
     target = Path(folder) / PG_MEMBER
     with database.atomic(isolation_level="REPEATABLE READ"):
         snapshot = database.execute_sql("SELECT pg_export_snapshot()").fetchone()[0]
-        subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--snapshot=%s" % snapshot,
+        # a fixed argument list, no shell; the values are the configured database's own
+        subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--snapshot=%s" % snapshot,  # nosec B603
                         "--file=%s" % target], env=_pg_env(database), check=True)
         tables = _pg_manifest_tables(database)
         migrations = _migration_names(database.cursor())
@@ -333,7 +343,8 @@ def _restore_sqlite(staged_db, database, manifest):
 
 
 def _restore_pg(staged_db, database, manifest):
-    subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+    # a fixed argument list, no shell; the values are the configured database's and the checked archive's
+    subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",  # nosec B603
                     "--exit-on-error", "--dbname=%s" % database.database, str(staged_db)],
                    env=_pg_env(database), check=True)
     problem = compare_tables(_pg_manifest_tables(database), manifest)

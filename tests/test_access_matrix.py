@@ -140,6 +140,12 @@ TABLE = {
     "/quan-tri/ngay-nghi/nap": A(post=ADMIN),
     "/quan-tri/ngay-nghi/<int:holiday_id>/sua": A(get=ADMIN, post=ADMIN),
     "/quan-tri/ngay-nghi/<int:holiday_id>/xoa": A(post=ADMIN),
+    # the yearly plans: the coordinator and the chief edit, leaders read
+    "/ke-hoach/": A(get=BOSSES),
+    "/ke-hoach/moi": A(get=EDIT, post=EDIT),
+    "/ke-hoach/xem-truoc": A(post=EDIT),
+    "/ke-hoach/<int:plan_id>": A(get=BOSSES),
+    "/ke-hoach/<int:plan_id>/sua": A(get=EDIT, post=EDIT),
     # the live preview of the public site
     "/xem-truoc/": A(get=BOSSES),
     "/xem-truoc/404.html": A(get=BOSSES),
@@ -185,6 +191,7 @@ DEFAULTS = {
     "unit_id": (2, 2),
     "user_id": (9, 9),  # dang.thuha, no demo login of the matrix
     "holiday_id": (1, 1),
+    "plan_id": (1, 1),
     "year": (2022, 2022),
     "page": (1, 1),
     "key": ("figure_key", "figure_key"),

@@ -371,8 +371,10 @@ def test_the_unit_and_the_cron_lines_are_complete():
 
 def make_dry_run(target):
     """What `make <target>` would run, set-up steps aside (make -n: nothing is run)."""
-    result = subprocess.run(["make", "-n", "-o", ".venv/.installed", "-o", "static/vendor/htmx.min.js", target,
-                             "PORT=5123"], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}  # under make test
+    result = subprocess.run(["make", "-n", "--no-print-directory", "-o", ".venv/.installed",
+                             "-o", "static/vendor/htmx.min.js", target, "PORT=5123"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=30, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
 
