@@ -65,6 +65,16 @@ class TransitionError(Exception):
     """A status change that the lifecycle or the user's role does not allow; str() is the reason."""
 
 
+def by_unit(user, query, rule):
+    """`query` as `user` may see it, the one shape of every unit-scoped access rule: all of it for those who
+    read everything, the rows `rule(unit id)` selects for the staff of a content unit, none for the others."""
+    if user.reads_everything:
+        return query
+    if user.is_content_staff and user.unit_id:
+        return query.where(rule(user.unit_id))
+    return query.where(pw.SQL("1 = 0"))
+
+
 class BaseModel(pw.Model):
     class Meta:
         database = db
@@ -666,12 +676,7 @@ class Opinion(Versioned):
     @classmethod
     def visible_to(cls, user, query=None):
         """Opinions the user may list and open: all for readers of everything, else own unit's."""
-        query = query if query is not None else cls.select()
-        if user.reads_everything:
-            return query
-        if user.is_content_staff and user.unit_id:
-            return query.where(cls.assigned_unit == user.unit_id)
-        return query.where(pw.SQL("1 = 0"))
+        return by_unit(user, query if query is not None else cls.select(), lambda unit: cls.assigned_unit == unit)
 
     def is_handler(self, user):
         """The assigned specialist, or the head of the assigned unit."""
@@ -1023,13 +1028,10 @@ class ConclusionNotice(Versioned):
     def visible_to(cls, user, query=None):
         """Notices the user may list and open: all for readers of everything; a unit's staff see
         the signed notices that give their unit a conclusion."""
-        query = query if query is not None else cls.select()
-        if user.reads_everything:
-            return query
-        if user.is_content_staff and user.unit_id:
-            mine = Conclusion.select(Conclusion.notice).where(Conclusion.responsible_unit == user.unit_id)
-            return query.where(cls.status == "signed", cls.id.in_(mine))
-        return query.where(pw.SQL("1 = 0"))
+        def theirs(unit):
+            return (cls.status == "signed") & cls.id.in_(
+                Conclusion.select(Conclusion.notice).where(Conclusion.responsible_unit == unit))
+        return by_unit(user, query if query is not None else cls.select(), theirs)
 
     @classmethod
     def openable_ids(cls, user, ids):
@@ -1113,12 +1115,7 @@ class Conclusion(Versioned):
     @classmethod
     def visible_to(cls, user, query=None):
         """Everything for the coordinator, leaders and chief; a unit's staff see their own unit's."""
-        query = query if query is not None else cls.select()
-        if user.reads_everything:
-            return query
-        if user.is_content_staff and user.unit_id:
-            return query.where(cls.responsible_unit == user.unit_id)
-        return query.where(pw.SQL("1 = 0"))
+        return by_unit(user, query if query is not None else cls.select(), lambda unit: cls.responsible_unit == unit)
 
     @classmethod
     def publishable(cls):
@@ -1300,12 +1297,7 @@ class Proposal(Versioned):
     @classmethod
     def visible_to(cls, user, query=None):
         """Proposals the user may list and open: all for readers of everything, else own unit's."""
-        query = query if query is not None else cls.select()
-        if user.reads_everything:
-            return query
-        if user.is_content_staff and user.unit_id:
-            return query.where(cls.content_unit == user.unit_id)
-        return query.where(pw.SQL("1 = 0"))
+        return by_unit(user, query if query is not None else cls.select(), lambda unit: cls.content_unit == unit)
 
     def may_appraise(self, user):
         """The coordinator, the chief, and the staff of the content department in charge."""
