@@ -10,7 +10,7 @@ import models
 from forms import BaseForm, IdSelectField, OpinionForm, parse_id
 from models import FOLLOWUP_KINDS, NOTE_REQUIRED, OPINION_STATUSES, Dialogue, Field, Opinion, Unit, User, db, today
 from services import deadlines
-from services.text import person_sort_key, sort_key
+from services.text import clean_typed, person_sort_key, sort_key
 
 TARGET_LABELS = dict(OPINION_STATUSES, reopen="Mở lại")
 DIALOGUE_CHOICES = 100  # the most recent dialogues offered in selects
@@ -20,7 +20,7 @@ def register_filters(args):
     """The register's filters from a query string (Opinion.register reads them); unknown values are ignored."""
     sort = args.get("sort", "")
     return {
-        "q": args.get("q", "").strip()[:200],
+        "q": clean_typed(args.get("q", "")).strip()[:200],  # no NUL reaches the database (PostgreSQL refuses it)
         "status": args.get("status") if args.get("status") in OPINION_STATUSES else "",
         "kind": args.get("kind") if args.get("kind") in models.OPINION_KINDS else "",
         "audience": args.get("audience") if args.get("audience") in models.AUDIENCES else "",

@@ -273,3 +273,14 @@ def test_the_limits_are_kept_in_the_database_for_every_worker(app, db):
     c = StaffClient(other_worker.test_client())
     c.client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
     assert c.login("chief").status_code == 429
+
+
+@pytest.mark.parametrize("typed", ["a\x00b", "chief\x00", "\x00", "ad\x1bmin", "spe\u200bcialist\x07"])
+def test_a_user_name_with_control_characters_is_stored_without_them(client, db, typed):
+    """A failed attempt is stored with the name typed: never with a control character (PostgreSQL refuses a NUL
+    in text, which made such a sign-in a 500 there); the login page answers as for any wrong name."""
+    response = client.post("/dang-nhap", data={"username": typed, "password": "sai-mat-khau",
+                                               "csrf_token": client.refresh_token()})
+    assert response.status_code == 401
+    stored = [a.username for a in models.LoginAttempt.select()]
+    assert stored and not any(any(ord(ch) < 32 for ch in name) for name in stored)

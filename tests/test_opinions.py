@@ -816,3 +816,14 @@ def test_a_plain_search_counted_by_the_search_index_pages_through_every_match(ap
     app.config["REGISTER_COUNT_LIMIT"] = 1000
     received = {o.code for o in Opinion.select().where(Opinion.status == "received") if o.code in wanted}
     assert count_line(c.get("/y-kien/?q=cong&status=received"))[2] == len(received)
+
+
+@pytest.mark.parametrize("q", ["dat\x00dai", "\x00", "thu\x1b tuc", "cong\x07 chuc\x00"])
+def test_a_register_search_with_control_characters_never_reaches_the_database_with_them(login, db, q):
+    """The register's search words come from the query string, not a form: they are cleaned the same way
+    (PostgreSQL refuses a NUL in text; the search answered 500 there)."""
+    coordinator = login("coordinator")
+    response = coordinator.get("/y-kien/", query_string={"q": q})
+    assert response.status_code == 200
+    shown = soup(response).find("input", attrs={"name": "q"})["value"]  # the words the register searched for
+    assert shown.strip() and not any(ord(ch) < 32 for ch in shown) if q != "\x00" else shown == ""

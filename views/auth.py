@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from forms.auth import PasswordChangeForm
 from models import now
 from services import accounts
+from services.text import clean_typed
 
 bp = Blueprint("auth", __name__)
 
@@ -125,7 +126,7 @@ def login_get():
 @bp.post("/dang-nhap")
 def login_post():
     """Check the password; failures slow the user name down and, from one address, stop it a while (429)."""
-    username = request.form.get("username", "").strip()
+    username = clean_typed(request.form.get("username", "")).strip()  # stored with each failed attempt
     next_url = request.form.get("next", "")
     config = current_app.config
     try:
