@@ -30,15 +30,20 @@ def register_ids(database, username, text):
         return sorted(o.id for o in models.Opinion.register(user, {"q": text}))
 
 
-def test_migrations_and_the_demo_data_load_on_postgresql_and_search_finds_the_same(cluster, demo_db_file):
+def test_migrations_and_the_demo_data_load_on_postgresql_and_search_finds_the_same(cluster, tmp_path):
+    day = models.today()  # both loads take the same day (the demo data follow "today")
     cluster.create("doithoai")
     database = connect(cluster.url("doithoai"))
     models.db.initialize(database)
     with database.connection_context():
         applied = run_migrations(database)
         assert applied and not run_migrations(database), "a second migrate must find nothing to do"
-        counts = demo.load(password_params=FAST_HASH)
-    sqlite = connect("sqlite:///%s" % demo_db_file)
+        counts = demo.load(today=day, password_params=FAST_HASH)
+    sqlite = connect("sqlite:///%s" % (tmp_path / "demo.db"), pragmas={"foreign_keys": 1})
+    models.db.initialize(sqlite)
+    with sqlite.connection_context():
+        run_migrations(sqlite)
+        demo.load(today=day, password_params=FAST_HASH)
     models.db.initialize(sqlite)
     with sqlite.connection_context():
         for model in models.MODELS:
