@@ -102,8 +102,13 @@ class _Server:
         return "ftp://%s@127.0.0.1:%d%s" % (USER, self.port, folder)
 
     def stop(self):
-        self.server.close_all()
+        # Closed from its own loop: closed from this thread, the poller went while the loop was in poll()
+        # (an OSError in the server's thread, a warning).
+        self.server.ioloop.call_later(0, self.server.close_all)
         self.thread.join(5)
+        if self.thread.is_alive():
+            self.server.close_all()
+            self.thread.join(5)
 
     def sent(self):
         """The final names of the files stored since the last call (temporary suffix removed)."""
