@@ -140,7 +140,7 @@ def restore_command(file, force):
     known = router(db.obj).todo
     try:
         manifest = backup.restore(file, db, current_app.config["ATTACHMENTS_DIR"], force=force,
-                                  known_migrations=known)
+                                  known_migrations=known, warn=lambda text: click.echo(text, err=True))
     except (backup.BackupError, OSError) as exc:
         raise click.ClickException("Không khôi phục: %s" % exc) from exc
     finally:

@@ -1517,6 +1517,7 @@ def audit(user, action, obj=None, changes=None, summary="", object_type=None):
             old, new = (MASK if old else ""), (MASK if new else "")
         clean[name] = [_plain(old), _plain(new)]
     with db.atomic():  # the outermost one begins IMMEDIATE on SQLite: appends are serialised
+        audit_chain.lock(db)
         entry = AuditLog.create(
             user=user.id if user is not None else None, action=action,
             object_type=object_type or (obj._meta.table_name if obj is not None else ""),

@@ -7,7 +7,8 @@
   so that removing the last entries, which leaves a valid shorter chain, is seen too.
 - Appends are serialised: on SQLite the transaction holds the write lock (models.open_database
   begins IMMEDIATE, and the entry is inserted before the head is read); on PostgreSQL an advisory
-  lock held until the transaction ends.
+  lock (`lock`), taken before the INSERT so that ids are drawn in chain order, and held until the
+  transaction ends.
 No models here (models.audit calls `link`): plain SQL on the database given.
 """
 import datetime as dt
@@ -71,14 +72,23 @@ def write_head(database, count, last_id, last_hash):
                              % (p, p, p, p), (HEAD_ID, count, last_id, last_hash))
 
 
-def link(database, entry_id):
-    """Chain the entry just inserted (same transaction): its prev_hash and hash, and the head moved on.
+def lock(database):
+    """Serialise appends until the transaction ends (PostgreSQL: an advisory lock; SQLite holds its write lock).
 
-    Returns (prev_hash, hash). Called after the INSERT, so on SQLite the write lock is held (and
-    the head read is the latest); on PostgreSQL the advisory lock is taken first.
+    Taken before the entry's INSERT: otherwise two writers could draw ids 59 and 60 from the sequence
+    and chain them in the other order, which `verify` (walking in id order) reports as a break.
     """
     if isinstance(_engine(database), pw.PostgresqlDatabase):
         database.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (AUDIT_LOCK_CLASS, AUDIT_LOCK_KEY))
+
+
+def link(database, entry_id):
+    """Chain the entry just inserted (same transaction, after `lock`): its prev_hash and hash, the head moved on.
+
+    Returns (prev_hash, hash). Called after the INSERT, so on SQLite the write lock is held (and
+    the head read is the latest).
+    """
+    lock(database)  # again: free inside the same transaction, and the head is read under it whoever called
     head = read_head(database)
     count, prev_hash = (head[0], head[2]) if head else (0, "")
     digest = entry_hash(prev_hash, _stored(database, entry_id))

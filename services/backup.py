@@ -10,13 +10,17 @@ The archive (tar, gzip), written with mode 0600 (it holds personal data):
   sha256 over its rows in primary-key order, per file its size and sha256.
 Restore refuses a database or attachments folder that holds data (unless forced), checks every
 file and table of the archive on a staged copy before the target is touched, and the tables again
-once restored. The PostgreSQL paths need `pg_dump`/`pg_restore` and a server: not tested here.
+once restored. On PostgreSQL the staged copy is a scratch database beside the target (restored with
+pg_restore, compared, dropped); a role that may not create databases skips that step (a warning
+says so) and relies on the dump's file hash and the check after restoring, which pg_restore runs in
+one transaction. The PostgreSQL paths are tested on the PostgreSQL pass of the tests.
 """
 import datetime as dt
 import hashlib
 import io
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -26,6 +30,7 @@ from contextlib import closing
 from pathlib import Path, PurePosixPath
 
 import peewee as pw
+import psycopg
 
 from services.audit_chain import canonical
 
@@ -175,14 +180,21 @@ def _pg_tool(name):
     return path
 
 
+def _pg_run(tool, *args, env):
+    """Run pg_dump or pg_restore; a failure is a BackupError with what the tool wrote."""
+    # a fixed argument list, no shell; the values are the configured database's and the checked archive's
+    result = subprocess.run([_pg_tool(tool), *args], env=env, capture_output=True, text=True)  # nosec B603
+    if result.returncode != 0:
+        raise BackupError("%s thất bại: %s" % (tool, (result.stderr or result.stdout).strip()[-500:]))
+
+
 def _pg_snapshot(database, folder):
     """pg_dump of the snapshot this transaction exports, and the manifest's tables read in the same snapshot."""
     target = Path(folder) / PG_MEMBER
     with database.atomic(isolation_level="REPEATABLE READ"):
         snapshot = database.execute_sql("SELECT pg_export_snapshot()").fetchone()[0]
-        # a fixed argument list, no shell; the values are the configured database's own
-        subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--snapshot=%s" % snapshot,  # nosec B603
-                        "--file=%s" % target], env=_pg_env(database), check=True)
+        _pg_run("pg_dump", "--format=custom", "--no-owner", "--snapshot=%s" % snapshot, "--file=%s" % target,
+                env=_pg_env(database))
         tables = _pg_manifest_tables(database)
         migrations = _migration_names(database.cursor())
     return target, tables, migrations
@@ -342,17 +354,47 @@ def _restore_sqlite(staged_db, database, manifest):
         raise BackupError("Đã khôi phục nhưng dữ liệu không khớp bản kê: %s" % problem)
 
 
+def _pg_admin(database):
+    """A connection to the target's server in autocommit (CREATE and DROP DATABASE run outside a transaction)."""
+    params = {k: v for k, v in database.connect_params.items() if k in ("host", "port", "user", "password")}
+    return psycopg.connect(dbname=database.database, autocommit=True, **params)
+
+
+def _check_staged_pg(staged_db, database, manifest):
+    """The dump restored into a scratch database and compared with the manifest; False if none may be created."""
+    scratch = "%s_kiem_tra_%s" % (database.database[:40], secrets.token_hex(4))
+    try:
+        with _pg_admin(database) as admin:
+            admin.execute('CREATE DATABASE "%s"' % scratch)
+    except psycopg.errors.InsufficientPrivilege:
+        return False
+    try:
+        _pg_run("pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", "--dbname=%s" % scratch,
+                str(staged_db), env=dict(_pg_env(database), PGDATABASE=scratch))
+        copy = pw.PostgresqlDatabase(scratch, **database.connect_params)
+        with copy.connection_context():
+            problem = compare_tables(_pg_manifest_tables(copy), manifest)
+    finally:
+        with _pg_admin(database) as admin:
+            admin.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % scratch)
+    if problem:
+        raise BackupError("Bản sao lưu không khớp với bản kê: %s" % problem)
+    return True
+
+
 def _restore_pg(staged_db, database, manifest):
-    # a fixed argument list, no shell; the values are the configured database's and the checked archive's
-    subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",  # nosec B603
-                    "--exit-on-error", "--dbname=%s" % database.database, str(staged_db)],
-                   env=_pg_env(database), check=True)
-    problem = compare_tables(_pg_manifest_tables(database), manifest)
+    """pg_restore into the configured database in one transaction (a failure leaves it as it was), then compared."""
+    if not database.is_closed():
+        database.close()  # the restore drops and recreates the tables this connection may hold locks on
+    _pg_run("pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
+            "--dbname=%s" % database.database, str(staged_db), env=_pg_env(database))
+    with database.connection_context():
+        problem = compare_tables(_pg_manifest_tables(database), manifest)
     if problem:
         raise BackupError("Đã khôi phục nhưng dữ liệu không khớp bản kê: %s" % problem)
 
 
-def restore(archive, database, attachments_dir, force=False, known_migrations=None):
+def restore(archive, database, attachments_dir, force=False, known_migrations=None, warn=None):
     """Restore `archive` into the database and attachments folder; returns the manifest. Raises BackupError.
 
     Nothing of the target changes until every file and table of the archive has been checked.
@@ -389,6 +431,10 @@ def restore(archive, database, attachments_dir, force=False, known_migrations=No
             _check_staged_sqlite(staged_db, manifest)
             _restore_sqlite(staged_db, database, manifest)
         else:
+            checked = _check_staged_pg(staged_db, database, manifest)
+            if not checked and warn is not None:
+                warn("Tài khoản cơ sở dữ liệu không được tạo cơ sở dữ liệu tạm: bản sao lưu được kiểm tra theo mã băm "
+                     "của tệp, và các bảng được đối chiếu sau khi khôi phục.")
             _restore_pg(staged_db, database, manifest)
         _put_files(Path(folder) / FILES, root)
     return manifest

@@ -1,9 +1,8 @@
 """Fixtures: an app on a throw-away copy of the demo database, clients signed in per role.
 
 With TEST_DATABASE=postgresql the same tests run on PostgreSQL: a throw-away cluster per test
-worker (tests/pg_cluster.py) holds the demo database as a template, and each test gets a copy.
+worker (tests/pg_cluster.py) holds the demo database, whose rows are put back before each test.
 """
-import itertools
 import os
 import re
 import shutil
@@ -55,11 +54,9 @@ def postgresql():
         run_migrations(database)
         demo.load(password_params=FAST_HASH)
     database.close()
+    cluster.snapshot = pg_cluster.Snapshot(cluster, "test", template="demo_template")
     yield cluster
     cluster.stop()
-
-
-_copies = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -78,12 +75,15 @@ def demo_db_file(tmp_path_factory):
 @pytest.fixture(scope="session")
 def _shared_app(tmp_path_factory):
     """One Flask app for the session (its compiled templates are reused); tests swap its database."""
-    placeholder = tmp_path_factory.mktemp("app") / "unused.db"
+    folder = tmp_path_factory.mktemp("app")
     return create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "DATABASE_URL": "sqlite:///%s" % placeholder,
+        "DATABASE_URL": "sqlite:///%s" % (folder / "unused.db"),
         "PASSWORD_HASH": FAST_HASH,
+        # Nothing a test does is written into the checkout (a publish a test queues builds here).
+        "SITE_DIR": str(folder / "site"),
+        "ATTACHMENTS_DIR": str(folder / "attachments"),
     })
 
 
@@ -91,10 +91,9 @@ def _shared_app(tmp_path_factory):
 def app(_shared_app, request, tmp_path):
     """The app on a fresh copy of the demo database; config changes are undone after the test."""
     if ON_POSTGRESQL:
-        cluster = request.getfixturevalue("postgresql")
-        name = "test_%d" % next(_copies)
-        cluster.create(name, template="demo_template")
-        url = cluster.url(name)
+        snapshot = request.getfixturevalue("postgresql").snapshot
+        snapshot.restore()
+        url = snapshot.url
     else:
         path = tmp_path / "test.db"
         shutil.copy(request.getfixturevalue("demo_db_file"), path)
@@ -110,10 +109,8 @@ def app(_shared_app, request, tmp_path):
     if hasattr(models.db.obj, "close_idle"):
         # Only the idle ones: closing a connection another thread is using crashes SQLite.
         models.db.obj.close_idle()
-    if ON_POSTGRESQL:
-        if hasattr(models.db.obj, "close_all"):
-            models.db.obj.close_all()
-        cluster.drop(name)
+    if ON_POSTGRESQL and hasattr(models.db.obj, "close_all"):
+        models.db.obj.close_all()
 
 
 class StaffClient:
@@ -218,3 +215,8 @@ def empty_calendar(db):
     models.Holiday.delete().execute()
     models.AuditLog.delete().where(models.AuditLog.object_type == "holiday").execute()
     deadlines.forget_calendar()
+
+
+def raw_sql(statement, params=()):
+    """A test's own SQL, written with SQLite's `?` placeholders, run on whichever database the pass uses."""
+    return models.db.execute_sql(statement.replace("?", models.db.obj.param), params)

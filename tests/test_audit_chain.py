@@ -1,4 +1,5 @@
 """The audit log is a hash chain: `flask audit-verify` finds an edited, deleted or inserted entry, and a cut end."""
+import datetime as dt
 import threading
 
 import pytest
@@ -7,7 +8,7 @@ from playhouse.db_url import connect
 import models
 from migrations import router, run_migrations
 from services import audit_chain
-from tests.conftest import user
+from tests.conftest import raw_sql, user
 
 COLUMNS = ", ".join(audit_chain.CHAINED)
 
@@ -21,7 +22,7 @@ def _ids(db):
 
 
 def _stored(db, entry_id):
-    return db.execute_sql("SELECT %s FROM audit_log WHERE id = ?" % COLUMNS, (entry_id,)).fetchone()
+    return raw_sql("SELECT %s FROM audit_log WHERE id = ?" % COLUMNS, (entry_id,)).fetchone()
 
 
 def _mismatch(result, entry_id):
@@ -100,32 +101,34 @@ def test_concurrent_writers_keep_one_chain(app, runner, db):
 ])
 def test_an_edited_entry_is_named(runner, db, assignment):
     middle = _ids(db)[len(_ids(db)) // 2]
-    db.execute_sql("UPDATE audit_log SET %s WHERE id = ?" % assignment, (middle,))
+    raw_sql("UPDATE audit_log SET %s WHERE id = ?" % assignment, (middle,))
     _mismatch(_verify(runner), middle)
 
 
 def test_a_value_edited_to_one_that_displays_the_same_is_seen(runner, db):
-    """The hash is over the values as stored: `at` rewritten with a T, same moment, breaks it."""
+    """The hash is over the values as stored: `at` rewritten with a T (SQLite keeps text), or a microsecond
+    later (a PostgreSQL timestamp), the same moment on every page, breaks it."""
     entry = _ids(db)[3]
     at = _stored(db, entry)[1]
-    db.execute_sql("UPDATE audit_log SET at = ? WHERE id = ?", (at.replace(" ", "T"), entry))
+    same = at.replace(" ", "T") if isinstance(at, str) else at + dt.timedelta(microseconds=1)
+    raw_sql("UPDATE audit_log SET at = ? WHERE id = ?", (same, entry))
     _mismatch(_verify(runner), entry)
 
 
 def test_an_edit_with_a_recomputed_hash_is_seen_by_the_next_entry(runner, db):
     ids = _ids(db)
     entry = ids[4]
-    db.execute_sql("UPDATE audit_log SET summary = 'giả mạo' WHERE id = ?", (entry,))
-    prev = db.execute_sql("SELECT prev_hash FROM audit_log WHERE id = ?", (entry,)).fetchone()[0]
+    raw_sql("UPDATE audit_log SET summary = 'giả mạo' WHERE id = ?", (entry,))
+    prev = raw_sql("SELECT prev_hash FROM audit_log WHERE id = ?", (entry,)).fetchone()[0]
     forged = audit_chain.entry_hash(prev, _stored(db, entry))
-    db.execute_sql("UPDATE audit_log SET hash = ? WHERE id = ?", (forged, entry))
+    raw_sql("UPDATE audit_log SET hash = ? WHERE id = ?", (forged, entry))
     result = _verify(runner)
     _mismatch(result, ids[5])
 
 
 def test_a_deleted_middle_entry_is_seen(runner, db):
     ids = _ids(db)
-    db.execute_sql("DELETE FROM audit_log WHERE id = ?", (ids[6],))
+    raw_sql("DELETE FROM audit_log WHERE id = ?", (ids[6],))
     result = _verify(runner)
     _mismatch(result, ids[7])
     assert "bị xóa" in result.output
@@ -133,7 +136,7 @@ def test_a_deleted_middle_entry_is_seen(runner, db):
 
 def test_the_deleted_last_entry_is_seen_by_the_head(runner, db):
     ids = _ids(db)
-    db.execute_sql("DELETE FROM audit_log WHERE id = ?", (ids[-1],))
+    raw_sql("DELETE FROM audit_log WHERE id = ?", (ids[-1],))
     result = _verify(runner)
     _mismatch(result, ids[-1])
     assert "mục cuối đã bị xóa" in result.output
@@ -141,7 +144,7 @@ def test_the_deleted_last_entry_is_seen_by_the_head(runner, db):
 
 def test_the_last_entries_removed_then_new_ones_appended_are_seen(runner, db):
     ids = _ids(db)
-    db.execute_sql("DELETE FROM audit_log WHERE id >= ?", (ids[-3],))
+    raw_sql("DELETE FROM audit_log WHERE id >= ?", (ids[-3],))
     with models.db.atomic():
         models.audit(None, "update", summary="sau khi xóa", object_type="setting")
     result = _verify(runner)
@@ -150,9 +153,9 @@ def test_the_last_entries_removed_then_new_ones_appended_are_seen(runner, db):
 
 
 def _forge(db, entry_id, summary, prev_hash="", digest=""):
-    db.execute_sql("INSERT INTO audit_log (id, at, user_id, action, object_type, object_id, summary, changes, "
-                   "prev_hash, hash) VALUES (?, '2022-05-01 08:00:00', NULL, 'update', 'opinion', 1, ?, '', ?, ?)",
-                   (entry_id, summary, prev_hash, digest))
+    raw_sql("INSERT INTO audit_log (id, at, user_id, action, object_type, object_id, summary, changes, "
+            "prev_hash, hash) VALUES (?, '2022-05-01 08:00:00', NULL, 'update', 'opinion', 1, ?, '', ?, ?)",
+            (entry_id, summary, prev_hash, digest))
 
 
 def test_a_forged_entry_inserted_is_seen(runner, db):
@@ -165,7 +168,7 @@ def test_a_forged_entry_with_a_well_made_hash_is_seen_by_the_head(runner, db):
     last = models.AuditLog.get_by_id(_ids(db)[-1])
     _forge(db, last.id + 1, "giả mạo", last.hash)
     digest = audit_chain.entry_hash(last.hash, _stored(db, last.id + 1))
-    db.execute_sql("UPDATE audit_log SET hash = ? WHERE id = ?", (digest, last.id + 1))
+    raw_sql("UPDATE audit_log SET hash = ? WHERE id = ?", (digest, last.id + 1))
     result = _verify(runner)
     _mismatch(result, last.id + 1)
     assert "chèn thêm" in result.output
@@ -180,7 +183,7 @@ def test_a_forged_entry_inserted_before_the_others_is_seen(runner, db):
 
 def test_a_forged_entry_in_a_gap_is_seen(runner, db):
     ids = _ids(db)
-    db.execute_sql("DELETE FROM audit_log WHERE id = ?", (ids[8],))
+    raw_sql("DELETE FROM audit_log WHERE id = ?", (ids[8],))
     _forge(db, ids[8], "thay thế")
     _mismatch(_verify(runner), ids[8])
 

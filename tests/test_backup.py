@@ -17,6 +17,7 @@ from services import attachments, audit_chain
 from services.backup import sqlite_manifest_tables
 from tests.conftest import user
 
+pytestmark = pytest.mark.sqlite_only  # reads the SQLite files; tests/test_backup_postgresql.py on PostgreSQL
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x01\x02" * 500
 

@@ -4,6 +4,8 @@ import re
 import threading
 import time
 
+import pytest
+
 import models
 from models import AuditLog, Opinion, StatusChange
 from tests.conftest import user
@@ -146,6 +148,7 @@ def test_more_requests_at_once_than_pooled_connections_wait_for_one(app, login, 
     assert codes == [200] * count
 
 
+@pytest.mark.sqlite_only  # SQLite's lock types; PostgreSQL has row locks and the version check
 def test_write_transactions_take_the_write_lock_when_they_begin(app, db, tmp_path):
     """Any transaction of the app (db.atomic(), whichever service opens it) begins IMMEDIATE on
     SQLite: a second connection cannot write once it has begun, before it wrote anything."""

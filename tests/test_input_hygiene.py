@@ -22,7 +22,7 @@ import models
 import publication
 from forms import BaseForm, IdSelectField
 from migrations import run_migrations
-from tests.conftest import user
+from tests.conftest import ON_POSTGRESQL, raw_sql, user
 from tests.test_conclusions import make_conclusion
 from tests.test_notices import error_of, make_dialogue, make_notice, make_opinion, reload, soup
 from tests.test_opinions import valid_opinion as opinion_data
@@ -195,6 +195,8 @@ def test_a_report_typed_with_control_characters_is_stored_clean_and_its_files_op
 @pytest.mark.parametrize("text", DIRTY)
 def test_text_stored_before_the_forms_cleaned_it_still_gives_files_that_open(app, login, db, text):
     """Rows written straight into the database (an older version, an import): every file still opens."""
+    if ON_POSTGRESQL and "\x00" in text:
+        pytest.skip("PostgreSQL refuses a NUL in text: no stored row can hold one")
     opinion = models.Opinion.select().where(models.Opinion.kind != "denunciation").first()
     models.Opinion.update(content=text, draft_answer=text).where(models.Opinion.id == opinion.id).execute()
     public = next(d for d in publication.dialogues())
@@ -255,24 +257,24 @@ def test_a_required_field_of_invisible_characters_only_is_refused(login, db, bla
 
 # ---------------------------------------------------------------- the migration
 
+@pytest.mark.sqlite_only  # migration 009 cleans SQLite files: PostgreSQL databases began with the forms cleaning
 def test_the_migration_cleans_text_already_stored(db):
     opinion = models.Opinion.select().order_by(models.Opinion.id).first()
     untouched = models.Opinion.select().order_by(models.Opinion.id.desc()).first()
     dialogue = models.Dialogue.select().first()
     unit = models.Unit.get(models.Unit.code == "KTN")
     dirty = "Ý kiến\x00 của \x1b[1m" + NFD_NAME + "\x7f\r\nhết\x01"
-    db.execute_sql("UPDATE opinion SET content = ?, submitter_name = ? WHERE id = ?", [dirty, NFD_NAME, opinion.id])
-    db.execute_sql("UPDATE dialogue SET place = ?, description = ? WHERE id = ?", [dirty, "\x0c" + dirty, dialogue.id])
-    db.execute_sql("UPDATE unit SET name = ? WHERE id = ?", ["Phòng\x1f " + NFD_NAME, unit.id])
-    db.execute_sql("INSERT INTO audit_log (at, action, object_type, summary, changes) VALUES (?, ?, ?, ?, ?)",
-                   [str(models.now()), "update", "unit", "Sửa\x00 " + NFD_NAME, ""])
-    db.execute_sql("DELETE FROM migratehistory WHERE name = ?", ["009_clean_stored_text"])
+    raw_sql("UPDATE opinion SET content = ?, submitter_name = ? WHERE id = ?", [dirty, NFD_NAME, opinion.id])
+    raw_sql("UPDATE dialogue SET place = ?, description = ? WHERE id = ?", [dirty, "\x0c" + dirty, dialogue.id])
+    raw_sql("UPDATE unit SET name = ? WHERE id = ?", ["Phòng\x1f " + NFD_NAME, unit.id])
+    raw_sql("INSERT INTO audit_log (at, action, object_type, summary, changes) VALUES (?, ?, ?, ?, ?)",
+            [str(models.now()), "update", "unit", "Sửa\x00 " + NFD_NAME, ""])
+    raw_sql("DELETE FROM migratehistory WHERE name = ?", ["009_clean_stored_text"])
     assert run_migrations(db) == ["009_clean_stored_text"]
     stored = reload(opinion)
     assert stored.content == "Ý kiến của [1mNguyễn Thị Ánh Tuyết\nhết"
     assert stored.submitter_name == "Nguyễn Thị Ánh Tuyết"
-    place, description = db.execute_sql("SELECT place, description FROM dialogue WHERE id = ?",
-                                        [dialogue.id]).fetchone()
+    place, description = raw_sql("SELECT place, description FROM dialogue WHERE id = ?", [dialogue.id]).fetchone()
     assert place == description == "Ý kiến của [1mNguyễn Thị Ánh Tuyết\nhết"
     assert reload(unit).name == "Phòng Nguyễn Thị Ánh Tuyết"
     assert models.AuditLog.select().order_by(models.AuditLog.id.desc()).first().summary == "Sửa Nguyễn Thị Ánh Tuyết"

@@ -82,3 +82,13 @@ def test_an_import_inside_a_function_says_why():
 def test_the_layers_of_the_architecture_hold():
     result = subprocess.run([sys.executable, str(LAYER_CHECK), str(ROOT)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_test_app_writes_nothing_into_the_checkout(app):
+    """The site a test's publish builds, the attachments and the database all live in the test's folders."""
+    paths = {key: Path(app.config[key]).resolve() for key in ("SITE_DIR", "ATTACHMENTS_DIR")}
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        paths["DATABASE_URL"] = Path(url.split("///", 1)[1]).resolve()
+    inside = {key: str(path) for key, path in paths.items() if path.is_relative_to(ROOT)}
+    assert not inside, inside
