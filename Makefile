@@ -47,10 +47,15 @@ postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
 
+# The whole suite on SQLite, then again on PostgreSQL (a throw-away cluster per test worker; the browser
+# tests and those marked sqlite_only are skipped there). Each pass prints its own summary; both must pass.
 test: setup chromium java postgresql
+	@echo "== pass 1 of 2: SQLite =="
 	$(PY) -m pytest -n 2 -q
+	@echo "== pass 2 of 2: PostgreSQL =="
+	TEST_DATABASE=postgresql $(PY) -m pytest -n 2 -q
 
-# The whole suite again on PostgreSQL (browser and SQLite-only tests skipped); slower: a database per test.
+# The PostgreSQL pass alone.
 test-pg: setup postgresql
 	TEST_DATABASE=postgresql $(PY) -m pytest -n 2 -q
 

@@ -4,11 +4,15 @@ Fills a database with 100,000 opinions (bench/register.py's data), starts gunico
 several staff sessions and drives a bounded mixed load for a fixed time at each asked rate: register,
 search, detail and dashboard reads, with new opinions, assignments (status changes) and follow-ups.
 Then it counts what was stored against what the server acknowledged (a lost write is one answered
-303 and not found). Last, 20 writers save at once on the one SQLite file. Prints p50/p95/p99 per rate,
+303 and not found). Last, 20 writers save at once on the one database. Prints p50/p95/p99 per rate,
 the highest rate whose p99 stays under 300 ms, errors and lost writes. Targets (issue 10): 0 errors,
 0 lost writes, p99 < 300 ms at no less than 100 requests/s; 0 "database is locked" with 20 writers.
 
-    .venv/bin/python bench/load.py [--opinions 100000] [--seconds 15] [--rates 50,100,150,200] [--workers 2]
+`--database postgresql` runs the same on PostgreSQL: a throw-away cluster on 127.0.0.1 (the tests'
+tests/pg_cluster.py) with the server's default durability (fsync on), filled the same way.
+
+    .venv/bin/python bench/load.py [--database sqlite|postgresql] [--opinions 100000] [--seconds 15]
+                                   [--rates 50,100,150,200] [--workers 2]
 """
 import argparse
 import datetime as dt
@@ -19,6 +23,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,6 +37,7 @@ from register import fill  # noqa: E402  (bench/register.py: the same 100,000 op
 
 import models  # noqa: E402
 from migrations import run_migrations  # noqa: E402
+from tests import pg_cluster  # noqa: E402  (a throw-away PostgreSQL server, as on the tests' second pass)
 
 OUT = ROOT / "bench" / "out"
 PASSWORD = "doithoai-demo"
@@ -95,12 +101,16 @@ class Session:
         return self.request("POST", path, urlencode(dict(values, csrf_token=self.token)))
 
 
-def prepare(opinions):
-    """The benchmark database, filled once; returns its URL."""
+def prepare(opinions, cluster=None):
+    """The benchmark database, filled once (SQLite: kept in bench/out; PostgreSQL: in the cluster); its URL."""
     OUT.mkdir(exist_ok=True)
-    path = OUT / ("load-%d.db" % opinions)
-    url = "sqlite:///%s" % path
-    fresh = not path.exists()
+    if cluster is None:
+        path = OUT / ("load-%d-v2.db" % opinions)  # v2: register numbers in the app's own format
+        url = "sqlite:///%s" % path
+        fresh = not path.exists()
+    else:
+        cluster.create("load")
+        url, fresh = cluster.url("load"), True
     models.db.initialize(models.open_database(url))
     with models.db.connection_context():
         run_migrations(models.db)
@@ -225,13 +235,26 @@ def percentile(values, p):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--opinions", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--rates", default="50,100,150,200")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--sessions", type=int, default=16, help="signed-in staff sessions driving the load")
     args = parser.parse_args()
-    url = prepare(args.opinions)
+    cluster = None
+    if args.database == "postgresql":
+        cluster = pg_cluster.Cluster(tempfile.mkdtemp(prefix="doithoai-load-pg-"))
+        cluster.start(durable=True)
+    try:
+        run(args, prepare(args.opinions, cluster))
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def run(args, url):
+    """Drive the load against the filled database at `url` and print the figures."""
     with models.db.connection_context():
         field_id = models.Field.select().first().id
         specialist = models.User.get(models.User.username == "specialist")
@@ -242,6 +265,7 @@ def main():
     port, log = free_port(), OUT / "load-gunicorn.log"
     print("machine speed: a 10-million-step Python loop takes %.2f s of CPU (the figures below scale with it)"
           % calibrate())
+    print("database: %s" % url.split(":", 1)[0])
     server = start_server(url, port, args.workers, log)
     try:
         clients = []
@@ -281,7 +305,7 @@ def main():
             "%.0f" % best if best else "none"))
         print("writes acknowledged (303): %d, found stored: %d, lost: %d" % (len(markers), found, len(markers) - found))
 
-        # 20 writers at once on the one SQLite file
+        # 20 writers at once on the one database (on SQLite: one file, one writer at a time)
         writers = [Session(port, "coordinator") for _ in range(20)]
         barrier, outcome = threading.Barrier(len(writers)), []
 

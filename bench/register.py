@@ -62,7 +62,7 @@ def fill(opinions, dialogues, seed=7):
             models.Dialogue.insert_many(rows[i:i + 500]).execute()
     dialogue_ids = [d.id for d in models.Dialogue.select(models.Dialogue.id)]
     statuses = list(models.OPINION_STATUSES)
-    rows = []
+    rows, numbers = [], {}
     for i in range(opinions):
         received = dt.date(2022, 1, 1) + dt.timedelta(days=rng.randrange(1790))
         content = "%s %s (hồ sơ %d)" % (rng.choice(VERBS), rng.choice(SUBJECTS), i)
@@ -70,7 +70,9 @@ def fill(opinions, dialogues, seed=7):
         status = rng.choice(statuses)
         unit = rng.choice(units)
         assignee = rng.choice(staff[unit.id]).id if status != "received" else None
-        code = "YK-%d-%06d" % (received.year, i)
+        # The app's own format (YK-2026-0042, numbered per year): the next number it gives follows on.
+        numbers[received.year] = numbers.get(received.year, 0) + 1
+        code = "YK-%d-%04d" % (received.year, numbers[received.year])
         rows.append({"code": code, "kind": rng.choice(list(models.OPINION_KINDS)), "channel": "dialogue",
                      "audience": rng.choice(list(models.AUDIENCES)), "submitter_name": name,
                      "submitter_contact": contact, "content": content, "field": rng.choice(fields).id,

@@ -42,15 +42,17 @@ class Cluster:
             command = ("runuser", "-u", "postgres", "--") + command
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-    def start(self):
+    def start(self, durable=False):
+        """initdb and start; durability off unless `durable` (a benchmark measures the server's defaults)."""
         if self.as_postgres:
             shutil.chown(self.folder, "postgres")
         self._run(tool("initdb"), "-D", self.data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
                   "--locale=C.UTF-8")
         # Durability off: a test cluster is thrown away (these settings are never for real data).
+        fast = "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
         self._run(tool("pg_ctl"), "-D", self.data, "-l", os.path.join(self.folder, "log"), "-w", "-o",
-                  "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-                  "-c full_page_writes=off -c max_connections=200" % (self.port, self.folder), "start")
+                  "-p %d -k %s -c listen_addresses=127.0.0.1 %s-c max_connections=200"
+                  % (self.port, self.folder, fast), "start")
 
     def url(self, name):
         return "postgresql://postgres@127.0.0.1:%d/%s" % (self.port, name)
