@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run dev test test-pg chromium java postgresql db site bench lint clean
+.PHONY: setup run dev test test-pg chromium java postgresql nginx db site bench lint clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js
 
@@ -49,7 +49,12 @@ postgresql:
 
 # The whole suite on SQLite, then again on PostgreSQL (a throw-away cluster per test worker; the browser
 # tests and those marked sqlite_only are skipped there). Each pass prints its own summary; both must pass.
-test: setup chromium java postgresql
+# nginx (and openssl for a throw-away certificate): tests/test_nginx.py runs deploy/nginx.conf.sample for real.
+nginx:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx openssl; }
+
+test: setup chromium java postgresql nginx
 	@echo "== pass 1 of 2: SQLite =="
 	$(PY) -m pytest -n 2 -q
 	@echo "== pass 2 of 2: PostgreSQL =="
