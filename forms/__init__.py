@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 import models
-from services.text import clean_typed, is_blank
+from services.text import clean_typed, is_blank, visible_length
 
 REQUIRED = "Vui lòng nhập %s."
 
@@ -50,6 +50,16 @@ def parse_id(text):
         return None
     value = int(text)
     return value if value > 0 else None
+
+
+class VisibleLength(Length):
+    """Length whose minimum counts the characters that show: "ok" and eight zero-width spaces is 2, not 10.
+    The maximum counts every character stored."""
+
+    def __call__(self, form, field):
+        data = field.data or ""
+        if visible_length(data) < self.min or (self.max != -1 and len(data) > self.max):
+            raise ValidationError(self.message)
 
 
 def valid_version(form, field):
@@ -168,7 +178,7 @@ class OpinionForm(BaseForm):
                                     validators=[Optional(), Length(max=300, message="Tối đa 300 ký tự.")])
     content = TextAreaField("Nội dung", validators=[
         DataRequired(REQUIRED % "nội dung ý kiến"),
-        Length(min=10, max=5000, message="Nội dung cần từ 10 đến 5.000 ký tự.")])
+        VisibleLength(min=10, max=5000, message="Nội dung cần từ 10 đến 5.000 ký tự.")])
     field_id = IdSelectField("Lĩnh vực", validators=[Optional()])
     dialogue_id = IdSelectField("Buổi đối thoại")
     received_on = DateField("Ngày tiếp nhận", validators=[Optional()],

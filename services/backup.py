@@ -345,7 +345,14 @@ def _put_files(staged, root):
 
 
 def _restore_sqlite(staged_db, database, manifest):
-    """Copy the checked database into the configured one (the backup API, so open connections see it whole)."""
+    """Copy the checked database into the configured one (the backup API, so open connections see it whole).
+
+    A database file that does not exist yet is made private first (0600, whatever the umask): it holds
+    personal data. An existing one keeps the mode its owner gave it."""
+    target_path = Path(database.database)
+    if not target_path.exists():
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        _open_private(target_path).close()
     with closing(sqlite3.connect(staged_db)) as source, \
             closing(sqlite3.connect(database.database, timeout=30)) as target:
         source.backup(target)

@@ -39,6 +39,14 @@ def is_blank(text):
     return all(ch.isspace() or ch in _FILLERS or unicodedata.category(ch) in ("Cf", "Cc") for ch in text or "")
 
 
+def visible_length(text):
+    """How many characters of text show: zero-width and other format characters, fillers and controls do
+    not count, and a run of spaces or line breaks counts as one space (none at either end)."""
+    shown = "".join(ch for ch in text or "" if ch.isspace() or not (
+        ch in _FILLERS or unicodedata.category(ch) in ("Cf", "Cc")))
+    return len(" ".join(shown.split()))
+
+
 def xml_text(text):
     """Text without the characters XML 1.0 (and so DOCX, XLSX, Atom) cannot hold: a writer's last guard."""
     return _NOT_XML.sub("", text) if isinstance(text, str) else text

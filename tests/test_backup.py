@@ -83,6 +83,18 @@ def test_backup_and_restore_give_back_every_table_and_file(app, runner, source, 
     assert models.Opinion.select().count() == len(before_rows["opinion"])  # the app reads the restored data
 
 
+def test_a_database_file_made_by_the_restore_is_private(app, runner, source, tmp_path):
+    archive = _backup(runner, tmp_path / "b.tgz")
+    _switch_to(app, tmp_path / "moi" / "khoi-phuc.db", tmp_path / "tep-moi")
+    old = os.umask(0)
+    try:
+        result = runner.invoke(args=["restore", str(archive)])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "moi" / "khoi-phuc.db").stat().st_mode & 0o777 == 0o600
+
+
 def test_the_archive_is_private_and_holds_a_manifest(runner, source, tmp_path):
     db_path, root = source
     old = os.umask(0)

@@ -232,6 +232,20 @@ def test_text_stored_before_the_forms_cleaned_it_still_gives_files_that_open(app
 # ---------------------------------------------------------------- text that shows nothing
 
 @pytest.mark.parametrize("blank", INVISIBLE)
+def test_invisible_characters_do_not_make_up_a_minimum_length(login, db, blank):
+    """Content needs 10 characters that show: "Ý kiến" (6) padded with invisible ones or spaces is refused, and kept."""
+    c = login("coordinator")
+    before = footprint()
+    typed = "Ý kiến" + (blank * 10)
+    response = c.post_form("/y-kien/moi", opinion_data(content=typed))
+    assert response.status_code == 422
+    assert error_of(response, "content") == "Nội dung cần từ 10 đến 5.000 ký tự."
+    assert soup(response).find(id="content").get_text().startswith("Ý kiến")
+    assert footprint() == before
+    assert c.post_form("/y-kien/moi", opinion_data(content="Ý kiến hay" + blank)).status_code == 303
+
+
+@pytest.mark.parametrize("blank", INVISIBLE)
 def test_a_required_field_of_invisible_characters_only_is_refused(login, db, blank):
     c, admin = login("coordinator"), login("admin")
     dialogue = make_dialogue()
