@@ -32,7 +32,8 @@ def open_database(url):
     wrote meanwhile, its first write fails at once with "database is locked". SQLite has one
     writer at a time anyway, and readers (WAL) are never held up by it. PostgreSQL has no lock
     type; its read-then-write steps are guarded by the version check and services.numbering's locks.
-    A request that finds the pool's connections all in use waits up to POOL_WAIT for one.
+    Both keep a pool of connections per process (PostgreSQL's, checked before reuse: a connection
+    the server ended is replaced); a request that finds them all in use waits up to POOL_WAIT for one.
     """
     if url.startswith("sqlite:") and ":memory:" not in url:
         # A small pool keeps connections (and their page caches) across requests.
@@ -41,6 +42,10 @@ def open_database(url):
                        check_same_thread=False, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     if url.startswith("sqlite"):
         return connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+    if url.startswith(("postgres://", "postgresql://")):
+        # A pool too: a new PostgreSQL connection per request costs a process fork and its handshake.
+        url = "postgresql+pool://" + url.split("://", 1)[1]
+        return connect(url, max_connections=POOL_SIZE, stale_timeout=600, timeout=POOL_WAIT)
     return connect(url)
 
 
