@@ -117,20 +117,20 @@ def test_the_archive_is_private_and_holds_a_manifest(runner, source, tmp_path):
     assert not list(tmp_path.glob("*.part"))
 
 
-def test_a_backup_while_writers_run_is_consistent(app, runner, source, tmp_path):
-    """A thread keeps adding opinions (each with its history and audit entry) during the backup."""
-    before = models.Opinion.select().count()
+def backup_while_writing(runner, path, most=400):
+    """Back up to `path` while a thread keeps adding opinions (each with its history and audit entry);
+    returns the archive once the thread has stopped (it re-raises what the thread met)."""
     stop, started, errors = threading.Event(), threading.Event(), []
 
     def writer():
         try:
             i = 0
-            while not stop.is_set() and i < 400:
+            while not stop.is_set() and i < most:
                 models.create_opinion(user("coordinator"), kind="opinion", audience="staff", channel="unit",
                                       content="Ý kiến trong lúc sao lưu %d" % i)
                 i += 1
                 started.set()
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+        except Exception as exc:  # noqa: BLE001 - re-raised below, in the test's thread
             errors.append(exc)
         finally:
             started.set()
@@ -140,11 +140,19 @@ def test_a_backup_while_writers_run_is_consistent(app, runner, source, tmp_path)
     thread.start()
     started.wait(30)
     try:
-        archive = _backup(runner, tmp_path / "b.tgz")
+        archive = _backup(runner, path)
     finally:
         stop.set()
         thread.join(60)
-    assert not errors
+    if errors:
+        raise errors[0]
+    return archive
+
+
+def test_a_backup_while_writers_run_is_consistent(app, runner, source, tmp_path):
+    """A thread keeps adding opinions (each with its history and audit entry) during the backup."""
+    before = models.Opinion.select().count()
+    archive = backup_while_writing(runner, tmp_path / "b.tgz")
     after = models.Opinion.select().count()
     with tarfile.open(archive) as tar:
         manifest = json.loads(tar.extractfile("manifest.json").read())

@@ -4,7 +4,6 @@ import io
 import json
 import subprocess
 import tarfile
-import threading
 
 import psycopg
 import pytest
@@ -13,7 +12,7 @@ import models
 from services import attachments, audit_chain, backup
 from tests import pg_cluster
 from tests.conftest import user
-from tests.test_backup import PDF, PNG, _files, _flip_byte, _rewrite
+from tests.test_backup import PDF, PNG, _files, _flip_byte, _rewrite, backup_while_writing
 
 pytestmark = pytest.mark.usefixtures("postgresql")
 
@@ -99,31 +98,7 @@ def test_backup_and_restore_on_postgresql_give_back_every_table_and_file(app, ru
 def test_a_backup_on_postgresql_while_writers_run_is_one_moment(app, runner, cluster, source, tmp_path):
     """Opinions (each with its history and audit entry) keep coming during pg_dump: the archive is one snapshot."""
     before = models.Opinion.select().count()
-    stop, started, errors = threading.Event(), threading.Event(), []
-
-    def writer():
-        try:
-            i = 0
-            while not stop.is_set() and i < 300:
-                models.create_opinion(user("coordinator"), kind="opinion", audience="staff", channel="unit",
-                                      content="Ý kiến trong lúc sao lưu %d" % i)
-                i += 1
-                started.set()
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            started.set()
-            models.db.close()
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    started.wait(30)
-    try:
-        archive = _backup(runner, tmp_path / "b.tgz")
-    finally:
-        stop.set()
-        thread.join(60)
-    assert not errors
+    archive = backup_while_writing(runner, tmp_path / "b.tgz", most=300)
     after = models.Opinion.select().count()
     _switch_to(app, cluster, cluster.make("giua_chung"), tmp_path / "f")
     result = runner.invoke(args=["restore", str(archive)])
