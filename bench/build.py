@@ -336,7 +336,8 @@ def main():
     shutil.rmtree(ftp_home, ignore_errors=True)
     first, first_seconds = timed_publish(site, str(folder_target))
     print(first.line())
-    shutil.copytree(folder_target, ftp_home / "dan-biet")  # the FTP host starts with the same site
+    # The FTP host starts with the same site: hard links (publish writes new files and renames them).
+    shutil.copytree(folder_target, ftp_home / "dan-biet", copy_function=os.link)
     ftp = FtpServer(ftp_home)
     environ = {publish.PASSWORD_VARIABLE: ftp.password}
 
