@@ -21,8 +21,9 @@ background (state.Retirement), off the build's time; the next build starts only 
 Beside site/ a build keeps, for the next one of the same code, base URL and day: site.state.json
 (each page's signature, so that an unchanged page keeps its file, and the pages of the search
 index), site.carried (the open-data lines of each record by its signature, so that one changed
-record does not remake 20,000 lines) and site.links (where each file links to). None is published;
-deleting them only makes the next build render, index and check everything.
+record does not remake 20,000 lines), site.links (where each file links to) and site.hashes (each
+file's SHA-256, which the publish compares with the host's manifest). None is published; deleting
+them only makes the next build render, index and check everything, and the publish read every file.
 
 With --json (the app's publish job, services/publish_runs.py, runs it so) the command prints, instead
 of the progress line and summary on stderr, JSON lines on stdout: {"progress": …}, {"summary": …}
