@@ -1,23 +1,29 @@
 """Freeze the public site "Dân biết" into site/: built aside, links checked, then swapped in.
 
-    .venv/bin/python build.py [--base-url https://host/dan-biet/] [--destination site] [--publish TARGET]
+    .venv/bin/python build.py [--base-url https://host/dan-biet/] [--destination site] [--check-all] [--publish TARGET]
 
 The database is DATABASE_URL (or --database-url; default: the internal app's instance SQLite file);
 the host's address comes from --base-url or FREEZER_BASE_URL. Pages link to each other with relative
 URLs, so the same files work at the host's root and in a sub-folder; the base URL is used only for
 the absolute URLs of sitemap.xml, the feed, the calendar and 404.html.
 
-A build never leaves a half-written site/: the previous build is copied (as real copies, with
-their times) into a new folder of site.builds/, Frozen-Flask freezes over that copy (writing only
-the files whose content changed, so unchanged pages keep their time), the links are checked (those
-of the new and rewritten files; all of them when a file went away or the code changed), and only
-then the new folder takes the place of the old one: site/ is a symbolic link to the build, replaced
-in one rename (sitebuild/state.swap), so a visitor always finds a whole site.
+A build never leaves a half-written site/: the previous build is carried into a new folder of
+site.builds/ as hard links (real copies where the file system has none), Frozen-Flask freezes over
+it (writing only the files whose content changed, each as a new file renamed over the link, so the
+previous build on show is never modified and unchanged pages keep their time), the search index is
+made again for the slices whose pages changed (sitebuild/search.py) while the links are checked
+(those of the new and rewritten files and of the files that linked to a file that went away; all
+of them when the code changed, or with --check-all), and only then the new folder takes the place
+of the old one: site/ is a symbolic link to the build, replaced in one rename (sitebuild/state.swap),
+so a visitor always finds a whole site. The replaced build is removed a moment later in the
+background (state.Retirement), off the build's time; the next build starts only once it is gone.
 
 Beside site/ a build keeps, for the next one of the same code, base URL and day: site.state.json
-(each page's signature, so that an unchanged page keeps its file) and site.carried (the open-data
-lines of each record by its signature, so that one changed record does not remake 20,000 lines).
-Neither is published; deleting them only makes the next build render everything.
+(each page's signature, so that an unchanged page keeps its file, and the pages of the search
+index), site.carried (the open-data lines of each record by its signature, so that one changed
+record does not remake 20,000 lines), site.links (where each file links to) and site.hashes (each
+file's SHA-256, which the publish compares with the host's manifest). None is published; deleting
+them only makes the next build render, index and check everything, and the publish read every file.
 
 With --json (the app's publish job, services/publish_runs.py, runs it so) the command prints, instead
 of the progress line and summary on stderr, JSON lines on stdout: {"progress": …}, {"summary": …}
@@ -27,11 +33,13 @@ The machinery is in sitebuild/: freezer, workers, state, links, search, publish,
 """
 import argparse
 import fcntl
+import marshal
 import os
 import shutil
 import sys
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,21 +61,36 @@ NOT_PUBLISHED = "Không đăng lên máy chủ (chưa cấu hình nơi đăng PU
 class Summary:
     pages: int = 0  # URLs frozen
     written: int = 0  # files new or rewritten by this build
+    removed: int = 0  # files of the previous build that went away
     files: int = 0  # files in the build
     bytes: int = 0
     seconds: float = 0.0
-    copy_seconds: float = 0.0
+    copy_seconds: float = 0.0  # carrying the previous build forward
+    carried_as: str = ""  # "links" or "copies"
     freeze_seconds: float = 0.0
     check_seconds: float = 0.0
+    checked: int = 0  # files whose links were checked
     index_seconds: float = 0.0
+    indexed: int = 0  # pages in the search index
+    slices_indexed: int = 0  # slices of it made again by this build
     destination: str = ""
     problems: list = field(default_factory=list)
+    retirement: object = field(default=None, repr=False, compare=False)  # the replaced build's removal
 
     def line(self):
-        return ("Đã xuất %d trang (%d tệp ghi mới) · %d tệp, %s · %.1f giây (chép bản cũ %.1f, đóng băng %.1f, "
-                "chỉ mục tìm kiếm %.1f, kiểm tra liên kết %.1f) → %s" % (
-                    self.pages, self.written, self.files, size(self.bytes), self.seconds, self.copy_seconds,
-                    self.freeze_seconds, self.index_seconds, self.check_seconds, self.destination))
+        return ("Đã xuất %d trang (%d tệp ghi mới, %d tệp bỏ) · %d tệp, %s · %.1f giây (mang bản cũ sang %.1f, "
+                "đóng băng %.1f, chỉ mục tìm kiếm %.1f: %d trang, lập lại %d phần; kiểm tra liên kết %.1f: %d tệp) "
+                "→ %s" % (
+                    self.pages, self.written, self.removed, self.files, size(self.bytes), self.seconds,
+                    self.copy_seconds, self.freeze_seconds, self.index_seconds, self.indexed, self.slices_indexed,
+                    self.check_seconds, self.checked, self.destination))
+
+    def wait_removed(self):
+        """Wait for the replaced build's removal; its seconds (0 when there was none)."""
+        return (self.retirement.wait() or 0.0) if self.retirement is not None else 0.0
+
+    def __getstate__(self):  # sent between processes without the thread of the removal
+        return {**self.__dict__, "retirement": None}
 
 
 def default_database_url():
@@ -83,14 +106,18 @@ def normalise_base_url(url):
     return url if url.endswith("/") else url + "/"
 
 
-def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, progress=None, check=True, workers=None):
+def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, progress=None, check=True, workers=None,
+          check_all=False):
     """Freeze the public site from the database into `destination`, atomically; returns a Summary.
 
     `workers`: processes that render pages (None: two when there are many pages to render).
+    `check_all`: check the links of every file, not only of those a change may have broken.
+    The replaced build is removed in the background after the return (Summary.wait_removed).
 
     Raises BuildError (broken links, another build running, bad base URL); any other error of the
     freeze propagates. Either way the previous `destination` stays as it was.
     """
+    state.wait_for_retirements()  # this process's previous build is fully gone before this one starts
     started = time.perf_counter()
     destination = Path(os.path.abspath(destination))
     destination = destination.parent.resolve() / destination.name  # not the link itself: it is swapped
@@ -106,6 +133,7 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
         state.tidy(destination)
         state_path = parent / (destination.name + ".state.json")
         carried_path = parent / (destination.name + ".carried")
+        links_path = parent / (destination.name + ".links")
         previous = state.load_state(state_path) if destination.is_dir() else {}
         made = {"fingerprint": state.fingerprint(base_url, models.today()), "checked": check, "pages": {}}
         same_code = previous.get("fingerprint") == made["fingerprint"]
@@ -113,8 +141,9 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
         try:
             summary = Summary(destination=str(destination))
             t0 = time.perf_counter()
-            if destination.is_dir():  # carry the previous build forward: real copies, times kept
-                shutil.copytree(destination, work, copy_function=shutil.copy2, dirs_exist_ok=True, symlinks=True)
+            shown = destination.resolve() if destination.is_dir() else None  # the build on show
+            if shown is not None:  # carried forward: hard links, or copies
+                summary.carried_as = state.carry_forward(shown, work)
             before = state.snapshot(work)
             summary.copy_seconds = time.perf_counter() - t0
             t0, data_read_from = time.perf_counter(), time.time()
@@ -123,33 +152,93 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
                                                     previous=previous.get("pages") or {}, signatures=made["pages"],
                                                     workers=workers, existing=set(before), carry=carry)
             summary.freeze_seconds = time.perf_counter() - t0
-            summary.index_seconds = search.index_search(work)  # the search index, before the links are checked
             after = state.snapshot(work)
             written = [path for path, sig in after.items() if before.get(path) != sig]
+            removed = set(before) - set(after)
             state.date_back(work, written, data_read_from)
-            summary.written, summary.files = len(written), len(after)
+            summary.written, summary.removed, summary.files = len(written), len(removed), len(after)
             summary.bytes = sum(count for count, _ in after.values())
-            if check:
-                t0 = time.perf_counter()
-                # The files kept as they were passed the previous check; unless a file went away,
-                # only the new and rewritten ones can hold a broken link.
-                incremental = same_code and previous.get("checked") and set(before) <= set(after)
-                summary.problems = links.check_links(work, base_url, only=written if incremental else None)
-                summary.check_seconds = time.perf_counter() - t0
-                if summary.problems:
-                    raise BuildError("Có %d liên kết hỏng, trang công khai giữ nguyên bản cũ:\n  %s" % (
-                        len(summary.problems), "\n  ".join(summary.problems[:20])))
+            # The search index and the link check at once: Pagefind's processes and this one share the cores.
+            with ThreadPoolExecutor(1) as pool:
+                indexing = pool.submit(index_and_hash, work, [p for p in after if p.endswith(".html")],
+                                       set(written) | removed if before else None, previous.get("search"),
+                                       shown, destination)
+                link_map = {}
+                if check:
+                    t0 = time.perf_counter()
+                    link_map = check_links(work, base_url, previous, same_code and not check_all, links_path,
+                                           made["fingerprint"], written, removed, summary)
+                    summary.check_seconds = time.perf_counter() - t0
+                summary.index_seconds, made["search"], hashes = indexing.result()
+            summary.indexed = len(made["search"]["pages"])
+            summary.slices_indexed = made["search"].pop("remade")
+            if summary.problems:
+                raise BuildError("Có %d liên kết hỏng, trang công khai giữ nguyên bản cũ:\n  %s" % (
+                    len(summary.problems), "\n  ".join(summary.problems[:20])))
             # The state describes the site in place: none while the swap is under way, so that a
-            # build killed in between renders every page next time instead of trusting old signatures.
+            # build killed in between renders, indexes and checks every page next time instead of
+            # trusting old signatures.
             state_path.unlink(missing_ok=True)
-            state.swap(work, destination)
+            links_path.unlink(missing_ok=True)
+            replaced = state.swap(work, destination)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
         state.save_state(state_path, made)
         state.save_carried(carried_path, made["fingerprint"], carry.kept())
+        publish.save_hashes(destination, work, hashes)
+        if check:
+            save_links(links_path, made["fingerprint"], link_map)
     summary.seconds = time.perf_counter() - started
+    if replaced is not None and replaced.parent == work.parent:
+        summary.retirement = state.Retirement(replaced)
     return summary
+
+
+def index_and_hash(work, pages, changed, previous, shown, destination):
+    """The search index (search.index_search), then the hashes of the build's files for the publish
+    (publish.build_hashes: only the files made anew are read); (index seconds, its state, hashes)."""
+    seconds, made = search.index_search(work, pages, changed=changed, previous=previous)
+    return seconds, made, publish.build_hashes(work, shown, destination)
+
+
+def check_links(work, base_url, previous, incremental, links_path, fingerprint, written, removed, summary):
+    """Check the links of the build in `work` into summary.problems; returns its link map (see links.check_links).
+
+    Incremental when the previous build was checked by the same code and left its link map: the
+    files kept as they were passed that check, so only the new and rewritten ones, and those that
+    linked to a file that went away, can hold a broken link. Otherwise every file is checked.
+    """
+    known = load_links(links_path, fingerprint) if incremental and previous.get("checked") else {}
+    if not known:
+        link_map = {}
+        summary.problems = links.check_links(work, base_url, link_map=link_map)
+        summary.checked = len(link_map)
+        return link_map
+    only = set(written) | (links.linkers(known, removed) - removed)
+    fresh = {}
+    summary.problems = links.check_links(work, base_url, only=only, link_map=fresh)
+    summary.checked = len(fresh)
+    link_map = {where: targets for where, targets in known.items() if where not in removed and where not in only}
+    link_map.update(fresh)
+    return link_map
+
+
+def load_links(path, fingerprint):
+    """The link map the previous build left (for the same code, base URL and day), or {}."""
+    try:
+        kept = marshal.loads(path.read_bytes())  # nosec B302  # our own build's file beside the site, checked below
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(kept, dict) or kept.get("fingerprint") != fingerprint:
+        return {}
+    return links.unpack(kept.get("map"))
+
+
+def save_links(path, fingerprint, link_map):
+    temporary = path.with_name(path.name + ".new")
+    temporary.write_bytes(marshal.dumps({"fingerprint": fingerprint, "map": links.pack(link_map)}))
+    os.replace(temporary, path)
 
 
 # ---------------------------------------------------------------- command line
@@ -166,6 +255,8 @@ def main(argv=None):
     parser.add_argument("--publish", metavar="TARGET", default=None,
                         help="Sau khi xuất, đăng lên máy chủ: một thư mục, hoặc ftp://user@host/path, "
                              "ftps://… (mật khẩu lấy từ biến môi trường PUBLISH_PASSWORD).")
+    parser.add_argument("--check-all", action="store_true",
+                        help="Kiểm tra liên kết của mọi tệp, không chỉ của những tệp mà thay đổi có thể làm hỏng.")
     parser.add_argument("--dry-run", action="store_true",
                         help="Với --publish: chỉ liệt kê các thay đổi, không gửi gì.")
     parser.add_argument("--json", action="store_true",
@@ -176,7 +267,7 @@ def main(argv=None):
         return run_job(args)
     try:
         summary = build(args.destination, base_url=args.base_url, database_url=args.database_url,
-                        progress=Progress())
+                        progress=Progress(), check_all=args.check_all)
     except BuildError as error:
         print("Lỗi: %s" % error, file=sys.stderr)
         return 1
@@ -206,7 +297,7 @@ def run_job(args):
             publish.open_target(target)  # a target that cannot work fails now, not after the build
         messages.emit(progress="Đang xuất trang công khai…")
         result = build(args.destination, base_url=args.base_url, database_url=args.database_url,
-                       progress=messages.pages)
+                       progress=messages.pages, check_all=args.check_all)
         lines.append(result.line())
         messages.emit(progress=result.line(), summary="\n".join(lines))
         if not target:

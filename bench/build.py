@@ -1,21 +1,31 @@
 """Benchmark of the public site's build on 2,000 public dialogues and 20,000 published conclusions.
 
-Prints pages per second of the full freeze, the time of a rebuild after one conclusion changes,
-and, as the upper bound, pages per second of rendering the same pages with Jinja alone into files
-(the templates and data each page was rendered with, without the test client, the views or the
-database). Each build runs in a process of its own, as `python build.py` and the app's publish job
-run it. Targets (issue 3): the full freeze at no less than half the Jinja-alone rate, and the
-freeze step of a one-change rebuild under 5 seconds.
+Prints pages per second of the full freeze, the time of a rebuild after one conclusion changes
+(each step, and the removal of the replaced build, which runs after the flip and is timed on its
+own), the peak memory of a build (all its processes), the publishing of each one-change rebuild to
+a folder and to an FTP server on this machine (files sent and seconds), and, as the upper bound,
+pages per second of rendering the same pages with Jinja alone into files (the templates and data
+each page was rendered with, without the test client, the views or the database). Each build runs
+in a process of its own, as `python build.py` and the app's publish job run it. Targets (issue 3):
+the full freeze at no less than half the Jinja-alone rate, and the freeze step of a one-change
+rebuild under 5 seconds; (issue 14): a one-change rebuild, everything included, under 10 seconds
+(median of 5), the full build under 60 seconds, publishing a one-change rebuild under 2 seconds
+beyond the build, sending only the changed files, and a build's peak memory under 1 GB.
 
-    .venv/bin/python bench/build.py [--dialogues 2000] [--conclusions 20000] [--rebuilds 3]
+    .venv/bin/python bench/build.py [--dialogues 2000] [--conclusions 20000] [--rebuilds 5] [--skip-jinja]
 """
 import argparse
 import datetime as dt
 import multiprocessing
+import os
 import random
+import resource
 import shutil
+import statistics
 import sys
+import threading
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,9 +38,16 @@ import models  # noqa: E402
 from migrations import run_migrations  # noqa: E402
 from services import memo  # noqa: E402
 from services.text import parse_front_matter  # noqa: E402
+from sitebuild import publish  # noqa: E402
 from sitebuild.freezer import make_freezer, register_generators, site_items  # noqa: E402
 from sitebuild.progress import Progress  # noqa: E402
 from views.public import create_public_app  # noqa: E402
+
+with warnings.catch_warnings():  # pyftpdlib 2.2 still imports asyncore/asynchat (deprecated in Python 3.11)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from pyftpdlib.authorizers import DummyAuthorizer  # noqa: E402
+    from pyftpdlib.handlers import FTPHandler  # noqa: E402
+    from pyftpdlib.servers import FTPServer  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 BASE_URL = "https://dichvucong.example.gov.vn/dan-biet/"
@@ -162,41 +179,133 @@ def render_with_jinja(app, pages, destination):
 
 def _build(site, url, pipe):
     try:
-        pipe.send(build.build(site, base_url=BASE_URL, database_url=url, progress=Progress()))
+        summary = build.build(site, base_url=BASE_URL, database_url=url, progress=Progress())
+        summary.remove_seconds = summary.wait_removed()
+        summary.own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        pipe.send(summary)
     except BaseException as error:  # noqa: B036 (raised again by the parent)
         pipe.send(error)
     finally:
         pipe.close()
 
 
+def tree_rss(pid):
+    """Bytes resident in process `pid` and all its descendants now (shared pages counted in each)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as file:
+                    parents[int(entry)] = int(file.read().rpartition(")")[2].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    family, grown = {pid}, True
+    while grown:
+        more = {child for child, parent in parents.items() if parent in family} - family
+        family |= more
+        grown = bool(more)
+    total = 0
+    for member in family:
+        try:
+            with open("/proc/%d/statm" % member) as file:
+                total += int(file.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def in_own_process(site, url):
     """build.build() in a fresh process, as `python build.py` and the app's publish job run it
-    (a build run after another in the same process would also pay for collecting its garbage)."""
+    (a build run after another in the same process would also pay for collecting its garbage);
+    its summary, with remove_seconds (the replaced build's removal, after the flip) and peak_rss
+    (the most its processes held at once: it, its workers and Pagefind, sampled every 50 ms)."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_build, args=(site, url, sender))
     process.start()
     sender.close()
-    result = receiver.recv()
-    process.join()
+    peak, done = [0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], tree_rss(process.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = receiver.recv()
+    finally:
+        done.set()
+        sampler.join()
+        process.join()
     if isinstance(result, BaseException):
         raise result
+    result.peak_rss = max(peak[0], result.own_peak)
     return result
 
 
-def calibrate():
-    started = time.process_time()
+class FtpServer:
+    """pyftpdlib on a free port of 127.0.0.1 serving `home`, as the tests' FTP host (tests/test_publish.py)."""
+
+    user, password = "webhost", "bench-only"
+
+    def __init__(self, home):
+        authorizer = DummyAuthorizer()
+        authorizer.add_user(self.user, self.password, str(home), perm="elradfmwMT")
+        handler = type("Handler", (FTPHandler,), {"authorizer": authorizer})
+        self.stored = 0
+        server_state = self
+
+        def ftp_STOR(handler_self, file, mode="w"):
+            server_state.stored += 1
+            return FTPHandler.ftp_STOR(handler_self, file, mode)
+        handler.ftp_STOR = ftp_STOR
+        self.server = FTPServer(("127.0.0.1", 0), handler)
+        self.url = "ftp://%s@127.0.0.1:%d/dan-biet" % (self.user, self.server.address[1])
+        self.thread = threading.Thread(target=self.server.ioloop.loop, kwargs={"timeout": 0.05, "blocking": True},
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.ioloop.call_later(0, self.server.close_all)
+        self.thread.join(5)
+
+
+def timed_publish(site, target, environ=None):
+    """publish.publish() of the site to target; (summary, seconds)."""
+    t0 = time.perf_counter()
+    sent = publish.publish(site, target, out=open(os.devnull, "w"), environ=environ)
+    return sent, time.perf_counter() - t0
+
+
+def calibrate(wall=False):
+    """Seconds of CPU (or, with wall, of the clock) a 10-million-step Python loop takes."""
+    clock = time.perf_counter if wall else time.process_time
+    started = clock()
     total = 0
     for step in range(10_000_000):
         total += step
-    return time.process_time() - started
+    return clock() - started
+
+
+def speed_line():
+    """The machine's speed, and how much of it this process gets (others share the cores)."""
+    cpu, wall = calibrate(), calibrate(wall=True)
+    return "%.2f s of CPU, %.2f s of wall time; load average %.1f on %d cores" % (
+        cpu, wall, os.getloadavg()[0], os.cpu_count() or 1)
+
+
+def median_of(summaries, attribute):
+    return statistics.median(getattr(summary, attribute) for summary in summaries)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dialogues", type=int, default=2_000)
     parser.add_argument("--conclusions", type=int, default=20_000)
-    parser.add_argument("--rebuilds", type=int, default=3, help="one-change rebuilds to time (the median is shown)")
+    parser.add_argument("--rebuilds", type=int, default=5, help="one-change rebuilds to time (the median is shown)")
+    parser.add_argument("--skip-jinja", action="store_true", help="leave out the Jinja-alone upper bound")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     path = OUT / ("build-%d-%d.db" % (args.dialogues, args.conclusions))
@@ -215,49 +324,92 @@ def main():
     site = OUT / "site"
     shutil.rmtree(site, ignore_errors=True)  # a folder of the layout of before
     shutil.rmtree(OUT / "site.builds", ignore_errors=True)  # the builds site links to: a full build follows
-    print("machine speed: a 10-million-step Python loop takes %.2f s of CPU (the figures below scale with it)"
-          % calibrate())
+    for name in ("site.state.json", "site.carried", "site.links"):
+        (OUT / name).unlink(missing_ok=True)
+    print("machine speed: a 10-million-step Python loop takes %s (the figures below scale with the wall time)"
+          % speed_line())
 
     full = in_own_process(site, url)
     print(full.line())
+    folder_target, ftp_home = OUT / "host-folder", OUT / "host-ftp"
+    shutil.rmtree(folder_target, ignore_errors=True)
+    shutil.rmtree(ftp_home, ignore_errors=True)
+    first, first_seconds = timed_publish(site, str(folder_target))
+    print(first.line())
+    # The FTP host starts with the same site: hard links (publish writes new files and renames them).
+    shutil.copytree(folder_target, ftp_home / "dan-biet", copy_function=os.link)
+    ftp = FtpServer(ftp_home)
+    environ = {publish.PASSWORD_VARIABLE: ftp.password}
 
-    rebuilds = []
-    for run in range(args.rebuilds):  # a different conclusion each time: each rebuild has one change
-        models.db.initialize(models.open_database(url))
-        with models.db:
-            changed = (models.Conclusion.select(models.Conclusion.id, models.Conclusion.public_summary,
-                                                models.Conclusion.version)
-                       .order_by(models.Conclusion.id.desc()).offset(run).get())
-            models.Conclusion.update(public_summary=changed.public_summary + " Đã cập nhật kết quả.",
-                                     updated_at=models.now(), version=changed.version + 1).where(
-                models.Conclusion.id == changed.id).execute()
-        speed = calibrate()
-        rebuilds.append(in_own_process(site, url))
-        print("%s (machine speed %.2f s)" % (rebuilds[-1].line(), speed))
-    again = sorted(rebuilds, key=lambda summary: summary.freeze_seconds)[len(rebuilds) // 2]  # the median
+    rebuilds, sends = [], []
+    try:
+        for run in range(args.rebuilds):  # a different conclusion each time: each rebuild has one change
+            models.db.initialize(models.open_database(url))
+            with models.db:
+                changed = (models.Conclusion.select(models.Conclusion.id, models.Conclusion.public_summary,
+                                                    models.Conclusion.version)
+                           .order_by(models.Conclusion.id.desc()).offset(run).get())
+                models.Conclusion.update(public_summary=changed.public_summary + " Đã cập nhật kết quả.",
+                                         updated_at=models.now(), version=changed.version + 1).where(
+                    models.Conclusion.id == changed.id).execute()
+            speed = speed_line()
+            rebuilds.append(in_own_process(site, url))
+            print("%s (machine speed %s)" % (rebuilds[-1].line(), speed))
+            to_folder, folder_seconds = timed_publish(site, str(folder_target))
+            stored = ftp.stored
+            to_ftp, ftp_seconds = timed_publish(site, ftp.url, environ)
+            sends.append((to_folder, folder_seconds, to_ftp, ftp_seconds, ftp.stored - stored))
+            print("  %s\n  %s (%d files stored by the FTP server)" % (to_folder.line(), to_ftp.line(), sends[-1][4]))
+    finally:
+        ftp.stop()
+    again = sorted(rebuilds, key=lambda summary: summary.seconds)[len(rebuilds) // 2]  # the median run
 
-    app, pages = capture_pages(url)
-    seconds = render_with_jinja(app, pages, OUT / "jinja")
-    shutil.rmtree(OUT / "jinja")
+    jinja = None
+    if not args.skip_jinja:
+        app, pages = capture_pages(url)
+        jinja = (len(pages), render_with_jinja(app, pages, OUT / "jinja"))
+        shutil.rmtree(OUT / "jinja")
     if not models.db.is_closed():
         models.db.close()
 
     full_rate = full.pages / full.freeze_seconds
-    jinja_rate = len(pages) / seconds
+    row = "%-52s %10s %10s %10s"
     print()
-    print("%-46s %10s %10s %10s" % ("", "pages", "seconds", "pages/s"))
-    print("%-46s %10d %10.1f %10.0f" % ("full build: freeze", full.pages, full.freeze_seconds, full_rate))
-    print("%-46s %10d %10.1f %10s" % ("full build: everything (copy, freeze, check)", full.pages, full.seconds, ""))
-    print("%-46s %10d %10.1f %10s" % ("rebuild after one change: freeze (median)", again.pages,
-                                      again.freeze_seconds, ""))
-    print("%-46s %10d %10.1f %10s" % ("rebuild after one change: everything", again.pages, again.seconds, ""))
-    print("%-46s %10d %10s %10s" % ("rebuild after one change: files rewritten", again.written, "", ""))
-    print("%-46s %10d %10.1f %10.0f" % ("Jinja alone (HTML pages, upper bound)", len(pages), seconds, jinja_rate))
-    print("%-46s %10s %10.1f %10s" % ("full build: search indexing (Pagefind)", "", full.index_seconds, ""))
+    print(row % ("", "pages", "seconds", "pages/s"))
+    print(row % ("full build: freeze", full.pages, "%.1f" % full.freeze_seconds, "%.0f" % full_rate))
+    print(row % ("full build: search index (%d pages)" % full.indexed, "", "%.1f" % full.index_seconds, ""))
+    print(row % ("full build: link check", "", "%.1f" % full.check_seconds, ""))
+    print(row % ("full build: everything", full.pages, "%.1f" % full.seconds, ""))
+    for label, attribute in (("carry forward (%s)" % again.carried_as, "copy_seconds"), ("freeze", "freeze_seconds"),
+                             ("search index", "index_seconds"), ("link check", "check_seconds")):
+        print(row % ("rebuild after one change: %s (median)" % label, "", "%.1f" % median_of(rebuilds, attribute),
+                     ""))
+    print(row % ("rebuild after one change: everything", again.pages, "%.1f" % again.seconds, ""))
+    print(row % ("rebuild after one change: files rewritten", again.written, "", ""))
+    print(row % ("rebuild after one change: slices indexed again", again.slices_indexed, "", ""))
+    print(row % ("removing the replaced build, after the flip (median)", "",
+                 "%.1f" % median_of(rebuilds, "remove_seconds"), ""))
+    print(row % ("publish a one-change rebuild to a folder (median)", "", "%.2f" % statistics.median(
+        send[1] for send in sends), ""))
+    print(row % ("publish a one-change rebuild by FTP (median)", "", "%.2f" % statistics.median(
+        send[3] for send in sends), ""))
+    print(row % ("  files sent each time (folder; FTP, as the server stored)", "", "", ""))
+    print("      %s" % ", ".join("%d; %d" % (send[0].sent, send[4]) for send in sends))
+    print(row % ("peak memory of a build, all its processes (MB)", "", "", ""))
+    print("      full build %.0f MB; one-change rebuilds %s MB" % (
+        full.peak_rss / 2 ** 20, ", ".join("%.0f" % (r.peak_rss / 2 ** 20) for r in rebuilds)))
+    if jinja:
+        print(row % ("Jinja alone (HTML pages, upper bound)", jinja[0], "%.1f" % jinja[1],
+                     "%.0f" % (jinja[0] / jinja[1])))
     print()
-    print("freeze rate / Jinja-alone rate: %.2f (target >= 0.50)" % (full_rate / jinja_rate))
+    if jinja:
+        print("freeze rate / Jinja-alone rate: %.2f (target >= 0.50)" % (full_rate / (jinja[0] / jinja[1])))
     print("one-change rebuild, freeze step: median %.1f s of %s (target < 5 s)" % (
-        again.freeze_seconds, ", ".join("%.1f" % r.freeze_seconds for r in rebuilds)))
+        median_of(rebuilds, "freeze_seconds"), ", ".join("%.1f" % r.freeze_seconds for r in rebuilds)))
+    print("one-change rebuild, everything: median %.1f s of %s (target < 10 s)" % (
+        again.seconds, ", ".join("%.1f" % r.seconds for r in rebuilds)))
+    print("full build, everything: %.1f s (target < 60 s); first publish to a folder: %d files, %.1f s" % (
+        full.seconds, first.sent, first_seconds))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import datetime as dt
 import gc
 import unicodedata
 import warnings
+from pathlib import PosixPath
 from urllib.parse import unquote, urlsplit
 
 import flask
@@ -11,7 +12,7 @@ from flask_frozen import Freezer, FrozenFlaskWarning, walk_directory
 
 import models
 from services import memo
-from sitebuild import SEARCH_INDEX, BuildError
+from sitebuild import SEARCH_INDEX, BuildError, state
 from sitebuild import signatures as page_signatures
 from sitebuild import workers as processes
 from views import public
@@ -76,6 +77,20 @@ def register_generators(freezer, items, allow_skip):
     freezer.register_generator(url_generators)
 
 
+class ReplacingPath(PosixPath):
+    """A path whose write_bytes writes a new file and renames it over the old one (state.write_new).
+
+    Frozen-Flask writes a page with path.write_bytes over the file it finds, and in a build
+    carried forward that file is a hard link to the previous build's, which is on show: written
+    in place, the site would change under the visitors before the flip, and stay changed after a
+    failed build. Paths made from this one (root / name) are of this class too.
+    """
+
+    def write_bytes(self, data):
+        state.write_new(self, data)
+        return len(data)
+
+
 class ShareFreezer(Freezer):
     """Frozen-Flask's Freezer, able to render only a share of the URLs (for a worker process).
 
@@ -94,7 +109,7 @@ class ShareFreezer(Freezer):
         """Frozen-Flask's root, made once (a Path built three times a URL is much of a kept page's cost)."""
         key = (self.app.root_path, self.app.config["FREEZER_DESTINATION"])
         if getattr(self, "_root", (None,))[0] != key:
-            self._root = (key, super().root)
+            self._root = (key, ReplacingPath(super().root))
         return self._root[1]
 
     def _build_one(self, url, last_modified=None):

@@ -39,7 +39,7 @@ def _join(folder, url):
     return path + "/" if trailing and path != "/" else path
 
 
-def check_links(root, base_url=None, prefix="/dan-biet/", only=None):
+def check_links(root, base_url=None, prefix="/dan-biet/", only=None, link_map=None):
     """Every internal link of the build in `root` that does not resolve; [] when all do.
 
     The site is taken as served from the sub-folder `prefix`: a relative link resolves against
@@ -47,52 +47,58 @@ def check_links(root, base_url=None, prefix="/dan-biet/", only=None):
     leaves the sub-folder is broken. Absolute URLs to the base URL's host (sitemap, feed,
     calendar, 404.html, open data) must start with the base URL and resolve the same way.
     404.html is served at any depth, so its links must all be absolute. `only` limits the
-    check to the links in those files (paths relative to root).
+    check to the links in those files (paths relative to root). `link_map`, a dict, receives
+    {file checked: [the files of the site its links lead to]} (see linkers).
     """
     root = str(root)
     base = urlsplit(base_url) if base_url else None
     problems = []
-    found = {}  # site path -> whether a file serves it
+    found = {}  # site path -> the file that serves it, or None
 
-    def exists(path):
+    def served_by(path):
         if path not in found:
-            target = os.path.join(root, unquote(path))
+            name = unquote(path)
+            target = os.path.join(root, name)
             if path == "" or path.endswith("/") or os.path.isdir(target):
-                target = os.path.join(target, "index.html")
-            found[path] = os.path.isfile(target)
+                name = posixpath.join(name, "index.html")
+            found[path] = name if os.path.isfile(os.path.join(root, name)) else None
         return found[path]
 
     def why_broken(folder, url, absolute_only):
-        """None when `url`, found in a file of the site folder `folder`, resolves; else the reason."""
+        """(reason or None, the file it leads to or None) for `url`, found in a file of the site folder `folder`."""
         if not url or url.startswith("#") or url.lower().startswith(_SKIPPED_SCHEMES):
-            return None
+            return None, None
         parts = urlsplit(url)
         if parts.scheme in ("http", "https"):
             if base is None or parts.netloc != base.netloc:
-                return None  # another host
+                return None, None  # another host
             if not parts.path.startswith(base.path):
-                return "địa chỉ nằm ngoài địa chỉ gốc %s" % base_url
+                return "địa chỉ nằm ngoài địa chỉ gốc %s" % base_url, None
             path = parts.path[len(base.path):]
         elif parts.scheme or parts.netloc:
-            return None
+            return None, None
         elif absolute_only:
-            return "trang 404 được phục vụ ở mọi cấp thư mục, cần địa chỉ tuyệt đối"
+            return "trang 404 được phục vụ ở mọi cấp thư mục, cần địa chỉ tuyệt đối", None
         else:
             resolved = _join(prefix + folder, parts.path)
             if not resolved.startswith(prefix):
-                return "liên kết ra ngoài thư mục của trang"
+                return "liên kết ra ngoài thư mục của trang", None
             path = resolved[len(prefix):]
-        return None if exists(path) else "không có tệp"
+        name = served_by(path)
+        return (None, name) if name else ("không có tệp", None)
 
-    verdicts = {}  # (folder, url, absolute only) -> reason or None: pages repeat their menus
+    verdicts = {}  # (folder, url, absolute only) -> (reason or None, file): pages repeat their menus
 
-    def resolve(where, url, absolute_only=False):
+    def resolve(where, url, targets, absolute_only=False):
         folder = where.rpartition("/")[0] + "/" if "/" in where else ""
         key = (folder, url, absolute_only)
         if key not in verdicts:
             verdicts[key] = why_broken(folder, url, absolute_only)
-        if verdicts[key]:
-            problems.append("%s → %s: %s" % (where, url, verdicts[key]))
+        reason, name = verdicts[key]
+        if reason:
+            problems.append("%s → %s: %s" % (where, url, reason))
+        elif name:
+            targets.add(name)
 
     for where in sorted(only) if only is not None else _site_files(root):
         suffix = posixpath.splitext(where)[1].lower()
@@ -100,16 +106,42 @@ def check_links(root, base_url=None, prefix="/dan-biet/", only=None):
             continue
         with open(os.path.join(root, where), encoding="utf-8", errors="replace") as file:
             text = file.read()
+        targets = set()
         if suffix == ".html":
             for url in html_links(text):
-                resolve(where, url, absolute_only=where == "404.html")
+                resolve(where, url, targets, absolute_only=where == "404.html")
         elif suffix == ".css":
             for url in _CSS_URL.findall(text):
-                resolve(where, url.strip())
+                resolve(where, url.strip(), targets)
         else:
             for url in _data_links(suffix, text):
-                resolve(where, url)
+                resolve(where, url, targets)
+        if link_map is not None:
+            link_map[where] = sorted(targets)
     return problems
+
+
+def linkers(link_map, gone):
+    """The files of `link_map` ({file: [files it links to]}) with a link to one of the files `gone`."""
+    gone = set(gone)
+    return {where for where, targets in link_map.items() if not gone.isdisjoint(targets)}
+
+
+def pack(link_map):
+    """`link_map` in a compact form for the next build (each path written once): see unpack."""
+    paths = sorted({path for targets in link_map.values() for path in targets} | set(link_map))
+    number = {path: index for index, path in enumerate(paths)}
+    return {"paths": paths,
+            "links": {number[where]: [number[t] for t in targets] for where, targets in link_map.items()}}
+
+
+def unpack(packed):
+    """The link map that pack() packed, or {} when `packed` is not one."""
+    try:
+        paths = packed["paths"]
+        return {paths[where]: [paths[t] for t in targets] for where, targets in packed["links"].items()}
+    except (KeyError, TypeError, IndexError, AttributeError):
+        return {}
 
 
 _CHECKED_TYPES = (".html", ".css", ".xml", ".ics", ".json", ".csv", ".txt")

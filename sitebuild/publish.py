@@ -23,6 +23,7 @@ import ftplib  # nosec B402  # FTPS (TLS, certificate checked) unless the target
 import hashlib
 import io
 import json
+import marshal
 import os
 import posixpath
 import ssl
@@ -82,22 +83,85 @@ class Progress(ProgressLine):
 # ---------------------------------------------------------------- the local build and the plan
 
 
+def _files(root):
+    """Relative posix paths of the files under root (the manifest and temporary files aside), sorted."""
+    found = []
+    for folder, folders, names in os.walk(root):
+        folders.sort()
+        base = os.path.relpath(folder, root).replace(os.sep, "/")
+        for name in names:
+            relative = name if base == "." else base + "/" + name
+            if relative != MANIFEST and not relative.endswith(TEMP_SUFFIX):
+                found.append(relative)
+    return sorted(found)
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def local_manifest(site_dir):
-    """{relative posix path: {"sha256", "size"}} of every file of the build."""
+    """{relative posix path: {"sha256", "size"}} of every file of the build.
+
+    Read from the hashes the build left beside it (build_hashes) when they are of this very build
+    and name its files; otherwise every file is read and hashed.
+    """
     site_dir = Path(site_dir)
-    files = {}
-    for path in sorted(site_dir.rglob("*")):
-        if not path.is_file():
-            continue
-        relative = path.relative_to(site_dir).as_posix()
-        if relative == MANIFEST or relative.endswith(TEMP_SUFFIX):
-            continue
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        files[relative] = {"sha256": digest.hexdigest(), "size": path.stat().st_size}
-    return files
+    names = _files(site_dir)
+    kept = _load_hashes(site_dir)
+    if kept is not None and sorted(kept) == names:
+        return {path: {"sha256": kept[path][1], "size": kept[path][2]} for path in names}
+    return {path: {"sha256": _sha256(site_dir / path), "size": (site_dir / path).stat().st_size} for path in names}
+
+
+def hashes_path(site_dir):
+    """Where a build keeps its files' hashes: beside the site's link, site.hashes."""
+    site = Path(os.path.abspath(site_dir))
+    return site.parent / (site.name + ".hashes")
+
+
+def build_hashes(root, previous_root, destination):
+    """{path: [inode, sha256, size]} of the files of the build in `root`, hashing only those it made.
+
+    `previous_root`, the build carried into it (still whole, on show): a file that has the inode it
+    had there is the same file, never modified (the build writes new files and renames them over
+    the links), so its hash is taken from the hashes `destination`'s build left. While that build
+    is there no new file can have one of its inode numbers, so the reuse is sound.
+    """
+    before = (_load_hashes(destination, expected=previous_root) or {}) if previous_root is not None else {}
+    made = {}
+    for path in _files(root):
+        stat = os.stat(os.path.join(root, path))
+        old = before.get(path)
+        if old is not None and old[0] == stat.st_ino and old[2] == stat.st_size:
+            made[path] = old
+        else:
+            made[path] = [stat.st_ino, _sha256(os.path.join(root, path)), stat.st_size]
+    return made
+
+
+def save_hashes(destination, build_folder, hashes):
+    """Keep the hashes of the build `build_folder` (what `destination` now links to) beside the site."""
+    path = hashes_path(destination)
+    temporary = path.with_name(path.name + ".new")
+    temporary.write_bytes(marshal.dumps({"build": Path(build_folder).name, "files": hashes}))
+    os.replace(temporary, path)
+
+
+def _load_hashes(site_dir, expected=None):
+    """The hashes kept beside `site_dir` if they are of the build it links to (or of `expected`), else None."""
+    try:
+        kept = marshal.loads(hashes_path(site_dir).read_bytes())  # nosec B302  # our own build's file beside the site
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    name = Path(expected).name if expected is not None else Path(os.path.realpath(site_dir)).name
+    if not isinstance(kept, dict) or kept.get("build") != name or not isinstance(kept.get("files"), dict):
+        return None
+    return kept["files"]
 
 
 def _is_html(path):

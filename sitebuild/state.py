@@ -1,4 +1,6 @@
-"""What one build leaves the next: page state and carried open-data lines, file times, the atomic swap into place."""
+"""What one build leaves the next: page state and carried open-data lines, file times, the build carried
+forward as hard links, the atomic swap into place and the old build's removal after it."""
+import errno
 import hashlib
 import json
 import marshal
@@ -6,6 +8,7 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -20,6 +23,9 @@ CODE_PATTERNS = ("*.py", "sitebuild/*.py", "services/*.py", "views/__init__.py",
                  "views/public_*.py", "views/common.py", "templates/public/**/*", "static/public/**/*",
                  "content/**/*")
 DATA_TIME_MARGIN = 300  # seconds; see date_back
+RETIRE_AFTER = 1.0  # seconds a replaced build stays after the flip, for the requests that resolved the old link
+# Errors of os.link that mean "no hard links here" (another file system, one that has none, too many links).
+NO_LINKS = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS)
 
 
 def fingerprint(base_url, day):
@@ -74,6 +80,47 @@ def load_carried(path, fingerprint):
 def save_carried(path, fingerprint, tables):
     temporary = path.with_name(path.name + ".new")
     temporary.write_bytes(marshal.dumps({"fingerprint": fingerprint, "tables": tables}))
+    os.replace(temporary, path)
+
+
+def carry_forward(previous, work):
+    """Put every file of the build `previous` into the empty build folder `work`; returns "links" or "copies".
+
+    As hard links: no byte is copied, and the two builds share each file until the new one writes
+    it, which it does by writing a new file and renaming it over the link (write_new), so the
+    previous build, the one on show, is never modified. Where the file system has no hard links
+    (or refuses one), real copies with their times, as before.
+    """
+    previous, work = os.fspath(previous), os.fspath(work)
+    link, how = os.link, "links"
+    for folder, folders, names in os.walk(previous):
+        target = os.path.join(work, os.path.relpath(folder, previous))
+        for name in folders:
+            os.mkdir(os.path.join(target, name))
+            shutil.copystat(os.path.join(folder, name), os.path.join(target, name))
+        for name in names:
+            source = os.path.join(folder, name)
+            try:
+                link(source, os.path.join(target, name))
+            except OSError as error:
+                if error.errno not in NO_LINKS:
+                    raise
+                link, how = _copy, "copies"
+                link(source, os.path.join(target, name))
+    return how
+
+
+def _copy(source, target):
+    shutil.copy2(source, target, follow_symlinks=False)
+
+
+def write_new(path, data):
+    """Write `data` into `path` as a new file renamed over the old one (which may be a hard link to a file
+    of the previous build: that one keeps its content)."""
+    path = os.fspath(path)
+    temporary = "%s.%d.new" % (path, os.getpid())
+    with open(temporary, "wb") as file:
+        file.write(data)
     os.replace(temporary, path)
 
 
@@ -153,5 +200,49 @@ def swap(work, destination):
     os.replace(link, destination)
     if replaced is not None and replaced.name == name + ".old":
         shutil.rmtree(replaced, ignore_errors=True)  # the folder of the old layout, once
-    # A replaced build stays until the next build's tidy: a visitor's request that resolved the old
-    # link an instant before the flip still finds its file (deleting it here missed files under load).
+    # A replaced build stays a moment (retire): a visitor's request that resolved the old link an
+    # instant before the flip still finds its file (deleting it here at once missed files under load).
+    return replaced
+
+
+class Retirement:
+    """The removal of a replaced build, in a thread of its own once RETIRE_AFTER has passed since the flip.
+
+    The build returns without waiting for it; wait() returns the seconds the removal itself took.
+    A process ends only after it (the thread is not a daemon), and the next build of the same
+    process waits for it first (wait_for_retirements), so a removal is always finished before the
+    next build starts; one cut short (the process killed) is finished by the next build's tidy().
+    """
+
+    def __init__(self, folder, delay=None):
+        self.folder, self.seconds = folder, None
+        self.delay = RETIRE_AFTER if delay is None else delay
+        self.hurried = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="retire %s" % Path(folder).name)
+        _retiring.append(self)
+        self.thread.start()
+
+    def hurry(self):
+        """Remove it now, without waiting for the rest of the delay."""
+        self.hurried.set()
+
+    def _run(self):
+        self.hurried.wait(self.delay)
+        started = time.perf_counter()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.seconds = time.perf_counter() - started
+
+    def wait(self):
+        self.thread.join()
+        if self in _retiring:
+            _retiring.remove(self)
+        return self.seconds
+
+
+_retiring = []
+
+
+def wait_for_retirements():
+    """Wait until the removals of replaced builds started by this process are done."""
+    for retirement in list(_retiring):
+        retirement.wait()

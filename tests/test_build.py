@@ -26,7 +26,7 @@ import models
 import views.public
 from services import memo
 from services.text import fold
-from sitebuild import links, state
+from sitebuild import freezer, links, state
 from sitebuild import signatures as page_signatures
 from sitebuild import workers as processes
 
@@ -253,7 +253,7 @@ def test_an_interrupted_build_leaves_the_previous_site_whole(app, public, make_s
         make_site()
     assert files_of(site) == before and times_of(site) == before_times
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site")) == [
-        "site", "site.builds", "site.carried", "site.lock", "site.state.json"]
+        "site", "site.builds", "site.carried", "site.hashes", "site.links", "site.lock", "site.state.json"]
     assert only_the_current_build(site)
     # A build that fails also keeps it, and says why: a page that cannot be written …
     monkeypatch.setattr(Freezer, "_build_one", original)
@@ -265,7 +265,7 @@ def test_an_interrupted_build_leaves_the_previous_site_whole(app, public, make_s
     assert files_of(site) == before
     # … or a broken link.
     monkeypatch.setattr(page_signatures, "url_generators", generators)
-    monkeypatch.setattr(links, "check_links", lambda root, base_url, only=None: ["index.html → x.html: hỏng"])
+    monkeypatch.setattr(links, "check_links", lambda root, base_url, **options: ["index.html → x.html: hỏng"])
     with pytest.raises(build.BuildError, match="liên kết hỏng"):
         make_site()
     assert files_of(site) == before and times_of(site) == before_times
@@ -613,16 +613,17 @@ def test_a_rebuild_after_a_change_equals_a_fresh_build(make_site, change):
     assert now == files_of(make_site("fresh"))
 
 
-def test_a_rebuild_checks_the_links_of_what_changed_and_everything_when_a_file_went(make_site, monkeypatch):
+def test_a_rebuild_checks_the_links_of_what_changed_and_of_the_files_that_linked_to_a_removed_one(
+        make_site, monkeypatch):
     site = make_site()
     checked, check = [], links.check_links
 
-    def spy(root, base_url, only=None):
+    def spy(root, base_url, only=None, link_map=None):
         checked.append(None if only is None else sorted(only))
-        return check(root, base_url, only=only)
+        return check(root, base_url, only=only, link_map=link_map)
 
     monkeypatch.setattr(links, "check_links", spy)
-    changed = published_conclusions()[0]
+    changed = next(c for c in reversed(published_conclusions()) if c.notice.dialogue.is_public)  # not the first page
     with models.db.connection_context():
         models.Conclusion.update(public_summary="Tóm tắt mới").where(models.Conclusion.id == changed.id).execute()
     make_site()
@@ -630,7 +631,34 @@ def test_a_rebuild_checks_the_links_of_what_changed_and_everything_when_a_file_w
     assert 0 < len(checked[-1]) < len(files_of(site)) / 4
     (site / "trang-cu.html").write_text("<p>Trang của lần xuất trước</p>")  # removed by the next build
     make_site()
-    assert checked[-1] is None and not (site / "trang-cu.html").exists()
+    assert checked[-1] is not None and len(checked[-1]) < len(files_of(site)) / 4  # no full check for it
+    assert not (site / "trang-cu.html").exists()
+    # A conclusion taken down: its page goes. Were its dialogue's page kept by mistake (as a stale
+    # signature would keep it), the link it still has to the page gone is found from the link map.
+    dialogue_page = "lich-doi-thoai/%s/index.html" % changed.notice.dialogue.slug
+    assert "ket-luan/%d/" % changed.id in (site / dialogue_page).read_text(encoding="utf-8")
+    with models.db.connection_context():
+        models.Conclusion.update(is_public=False).where(models.Conclusion.id == changed.id).execute()
+    kept_paths = freezer.kept_paths
+
+    def keeping_the_dialogue(app, frozen, items, existing):
+        kept = kept_paths(app, frozen, items, existing)
+        for index, item in enumerate(items):
+            if item[0] == "public.dialogue_page" and item[1] == {"slug": changed.notice.dialogue.slug}:
+                kept[index] = dialogue_page
+        return kept
+
+    monkeypatch.setattr(freezer, "kept_paths", keeping_the_dialogue)
+    with pytest.raises(build.BuildError, match=r"liên kết hỏng(.|\n)*%s → \.\./\.\./ket-luan/%d/" % (
+            re.escape(dialogue_page), changed.id)):
+        make_site()
+    assert dialogue_page in checked[-1] and len(checked[-1]) < len(files_of(site)) / 4
+    monkeypatch.setattr(freezer, "kept_paths", kept_paths)
+    make_site()
+    assert "ket-luan/%d/" % changed.id not in (site / dialogue_page).read_text(encoding="utf-8")
+    # --check-all checks every file.
+    make_site(check_all=True)
+    assert checked[-1] is None
 
 
 def test_last_modified_lets_the_freezer_skip_pages_whose_records_are_older_than_their_file(

@@ -1,5 +1,7 @@
-// Dân biết: the search page. Pagefind's index is built with the static site into <site>/pagefind/;
-// it is loaded by a URL relative to the site's home, so the site works from any sub-folder.
+// Dân biết: the search page. Pagefind's index is built with the static site into <site>/pagefind/, in
+// slices (pagefind/slices.json names them, each a Pagefind index of its own): the first is loaded,
+// the others merged into it (mergeIndex), so a search finds the pages of all of them. They are
+// loaded by URLs relative to the site's home, so the site works from any sub-folder.
 // Pagefind folds tone marks ("ket luan" finds "kết luận") but not đ: each query word with d/D is
 // also searched with đ/Đ in its place, and the results of all the spellings are merged.
 
@@ -44,13 +46,22 @@ function spellings(text, cap = MAX_SPELLINGS) {
   return words.length ? out : [];
 }
 
+const MAX_SLICES = 64; // as many as the build makes at most (sitebuild/search.py)
+const OPTIONS = { baseUrl: root.pathname, excerptLength: 24 };
+
 let pagefind = null;
 
 async function loadPagefind() {
   if (!pagefind) {
-    const module = await import(new URL("pagefind/pagefind.js", root).href);
-    await module.options({ baseUrl: root.pathname, excerptLength: 24 });
+    const listed = await fetch(new URL("pagefind/slices.json", root), { cache: "no-cache" });
+    if (!listed.ok) throw new Error("no search index: " + listed.status);
+    const slices = ((await listed.json()).slices || []).slice(0, MAX_SLICES);
+    if (!slices.length) throw new Error("an empty search index");
+    const folder = (name) => new URL("pagefind/" + name + "/", root);
+    const module = await import(new URL("pagefind.js", folder(slices[0])).href);
+    await module.options(OPTIONS);
     await module.init();
+    await Promise.all(slices.slice(1).map((name) => module.mergeIndex(folder(name).pathname, OPTIONS)));
     pagefind = module;
   }
   return pagefind;

@@ -1,8 +1,14 @@
 """The public site's search page (/tim-kiem/) in Chromium: the frozen demo site with its Pagefind
-index, served by a plain file server from a parent folder so the site lives under /dan-biet/."""
+index, served by a plain file server from a parent folder so the site lives under /dan-biet/.
+
+The index is cut into slices of a few pages (sitebuild.search.SLICE_PAGES made small), so that
+every search here runs over several slices merged in the browser, as on a site of 20,000 pages."""
+import contextlib
 import functools
 import http.server
+import json
 import shutil
+import sqlite3
 import threading
 from urllib.parse import unquote, urlsplit
 
@@ -10,8 +16,10 @@ import pytest
 from playwright.sync_api import expect
 
 import build
+from sitebuild import search as site_search
 
 PREFIX = "/dan-biet/"
+SLICE_PAGES = 8  # the demo's ~60 indexed pages in 8 slices
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -19,20 +27,30 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def site(demo_db_file, tmp_path_factory):
-    """The demo database frozen (with its search index) into <root>/dan-biet/, once for the module."""
-    root = tmp_path_factory.mktemp("search")
+def make_site(demo_db_file, root):
+    """The demo database (a copy in root) frozen, with its search index in small slices, into <root>/dan-biet/."""
     database = root / "demo.db"
     shutil.copy(demo_db_file, database)
     folder = root / PREFIX.strip("/")
-    build.build(folder, base_url="https://dichvucong.example.gov.vn" + PREFIX, database_url="sqlite:///%s" % database)
+    rebuild(folder)
     return folder
 
 
+def rebuild(folder):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(site_search, "SLICE_PAGES", SLICE_PAGES)
+        return build.build(folder, base_url="https://dichvucong.example.gov.vn" + PREFIX,
+                           database_url="sqlite:///%s" % (folder.parent / "demo.db"))
+
+
 @pytest.fixture(scope="module")
-def site_url(site):
-    """The site served over HTTP from its parent folder: http://127.0.0.1:port/dan-biet/."""
+def site(demo_db_file, tmp_path_factory):
+    """The demo site, built once for the module."""
+    return make_site(demo_db_file, tmp_path_factory.mktemp("search"))
+
+
+def serve(site):
+    """The site served over HTTP from its parent folder: yields http://127.0.0.1:port/dan-biet/."""
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site.parent)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -41,6 +59,11 @@ def site_url(site):
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+@pytest.fixture(scope="module")
+def site_url(site):
+    yield from serve(site)
 
 
 @pytest.fixture
@@ -80,9 +103,22 @@ def file_of(site, href):
     return target / "index.html" if path.endswith("/") else target
 
 
-def test_the_index_is_built_with_the_site_and_covers_the_pages_but_not_the_search_page(site):
-    assert (site / "pagefind" / "pagefind.js").is_file()
-    assert 'data-pagefind-body' in (site / "ket-luan" / "index.html").read_text(encoding="utf-8")
+def slices_of(site):
+    return json.loads((site / "pagefind" / "slices.json").read_text())["slices"]
+
+
+def test_the_index_is_built_with_the_site_in_slices_and_covers_the_detail_pages_only(site):
+    slices = slices_of(site)
+    assert len(slices) >= 4
+    assert all((site / "pagefind" / name / "pagefind.js").is_file() for name in slices)
+    assert sorted(p.name for p in (site / "pagefind").iterdir()) == sorted([*slices, "slices.json"])
+    conclusion = next(p for p in (site / "ket-luan").iterdir() if p.name.isdigit())
+    dialogue = next(p for p in (site / "lich-doi-thoai").iterdir() if p.name.startswith("doi-thoai"))
+    for page in (conclusion, dialogue, site / "ke-hoach" / "2022", site / "yeu-cau-doi-thoai"):
+        assert 'data-pagefind-body' in (page / "index.html").read_text(encoding="utf-8"), page
+    for listing in ("", "ket-luan/", "lich-doi-thoai/", "ke-hoach/", "thong-ke/", "du-lieu/"):
+        assert 'data-pagefind-body' not in (site / listing / "index.html").read_text(encoding="utf-8"), listing
+    assert 'data-pagefind-body' not in (site / "ket-luan" / "index.html").read_text(encoding="utf-8")  # a list
     assert 'data-pagefind-body' not in (site / "tim-kiem" / "index.html").read_text(encoding="utf-8")
     assert 'data-pagefind-body' not in (site / "404.html").read_text(encoding="utf-8")
 
@@ -152,3 +188,42 @@ def test_without_javascript_the_page_says_search_needs_it_and_links_to_the_lists
         link = main.get_by_role("link", name=label).first
         expect(link).to_be_visible()
         assert path in link.evaluate("a => a.href")
+
+
+def test_the_results_of_one_search_come_from_several_slices(watched, site, site_url):
+    search(watched, site_url, "ket luan")
+    found = results(watched)
+    count = len(slices_of(site))
+    slices = {site_search.slice_name(file_of(site, href).relative_to(site).as_posix(), count)
+              for _, href, _, _ in found}
+    assert len(slices) >= 2, found
+    assert watched.problems == []
+
+
+@pytest.fixture
+def own_site(demo_db_file, tmp_path):
+    """A demo site of the test's own, which it may change and rebuild; (folder, its address)."""
+    folder = make_site(demo_db_file, tmp_path)
+    server = serve(folder)
+    yield folder, next(server)
+    next(server, None)
+
+
+def test_right_after_a_one_change_rebuild_a_word_only_in_the_changed_page_is_found(watched, own_site):
+    site, site_url = own_site
+    search(watched, site_url, "khuozi")
+    assert not [r for r in results(watched) if "khuôzi" in r[3]]  # Pagefind shows near words; not this one
+    conclusion_id = max(int(p.name) for p in (site / "ket-luan").iterdir() if p.name.isdigit())  # one published
+    with contextlib.closing(sqlite3.connect(site.parent / "demo.db")) as database, database:
+        database.execute("UPDATE conclusion SET public_summary = public_summary || ? WHERE id = ?",
+                         (" Đã khảo sát tại bản Khuôzi.", conclusion_id))
+    summary = rebuild(site)
+    assert 0 < summary.slices_indexed < len(slices_of(site))  # the slices of the changed pages only
+    status = search(watched, site_url, "khuozi")
+    assert status.startswith("Tìm thấy"), status
+    hits = {urlsplit(href).path for _, href, _, marks in results(watched) if "khuôzi" in marks}
+    assert PREFIX + "ket-luan/%d/" % conclusion_id in hits
+    holding = {PREFIX + p.relative_to(site).parent.as_posix() + "/" for p in site.rglob("index.html")
+               if "Khuôzi" in p.read_text(encoding="utf-8") and "data-pagefind-body" in p.read_text(encoding="utf-8")}
+    assert hits == holding  # the changed conclusion's page and its dialogue's, which lists it
+    assert watched.problems == []
