@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+LIBERATION2 := /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
 
-.PHONY: setup run dev test test-pg chromium java postgresql db site bench lint clean
+.PHONY: setup run dev test test-pg chromium java postgresql libreoffice db site bench lint clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js
 
@@ -47,7 +48,14 @@ postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
 
-test: setup chromium java postgresql
+# The rendering tests print every DOCX with LibreOffice (Liberation fonts, metric-compatible with Times New
+# Roman) and read the PDF back with poppler's pdftotext.
+libreoffice:
+	@{ command -v soffice && command -v pdftotext && ls $(LIBERATION2); } >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	  libreoffice-writer-nogui fonts-liberation2 poppler-utils; }
+
+test: setup chromium java postgresql libreoffice
 	$(PY) -m pytest -n 2 -q
 
 # The whole suite again on PostgreSQL (browser and SQLite-only tests skipped); slower: a database per test.

@@ -168,18 +168,23 @@ def _vn(value):
 
 # ---------------------------------------------------------------- the files, audited
 
-def report_docx(report, figures, province, place):
+def report_document(report, figures, province, place):
     """The report as an administrative document (Decree 30/2020/NĐ-CP) for printing and signing."""
     signer = report.approved_by if report.approved_by_id else User.get_or_none(User.role == "chief",
                                                                                User.active == True)  # noqa: E712
-    return render_docx(AdministrativeDocument(
+    return AdministrativeDocument(
         doc_type="BC", type_name="BÁO CÁO", summary=reports.report_title(report.kind, report.plan.year),
         body_md=report.narrative_md, number=report.number, year=report.year or today().year,
         signed_on=report.approved_at.date() if report.approved_at else None, signer_title="CHÁNH VĂN PHÒNG",
         signer_name=signer.full_name if signer else "", recipients=reports.recipients_of(report),
         tables=[(caption, headers, [[str(v) for v in row] for row in rows])
                 for caption, headers, rows in table_rows(figures)],
-        province=province, place=place, draft=report.status != "approved"))
+        province=province, place=place, draft=report.status != "approved")
+
+
+def report_docx(report, figures, province, place):
+    """The report's DOCX bytes."""
+    return render_docx(report_document(report, figures, province, place))
 
 
 def report_file(report, ext, user, province="", place=""):
