@@ -5,12 +5,14 @@ One entry point, `render_docx(AdministrativeDocument) -> bytes`, shared by the c
 
 - A4 portrait; margins top and bottom 20 mm, left 30 mm, right 15 mm; Times New Roman throughout.
 - Header: a borderless two-column table with fixed widths. Left: "UBND TỈNH <PROVINCE>" (capitals,
-  13 pt) over "VĂN PHÒNG" (capitals, bold) with a short rule under it (a paragraph bottom border,
-  indented to about half the width of the line). Right: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+  13 pt) over "VĂN PHÒNG" (capitals, bold) with a short rule under it (45 % of the name's length).
+  Right: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
   (capitals, bold, 12 pt) over "Độc lập - Tự do - Hạnh phúc" (bold, 13 pt) with a rule as long as
   the motto. Second row of the same table: "Số: 05/TB-VP" (13 pt) beside the place and date in
   italics ("…, ngày 05 tháng 3 năm 2022": a leading 0 for days under 10 and for months 1 and 2).
 - The type name (bold capitals) and the summary line (bold) centred, a short rule under the summary.
+- Every rule is a text-less paragraph of its own, one point high, whose top border is the rule and whose
+  indents set its length: no rule narrows a text (the rendering tests print every type to check it).
 - Body: justified, 14 pt, first-line indent 1.27 cm, 6 pt after each paragraph, line spacing 1.15.
   Markdown subset: paragraphs, "#"/"##"/"###" headings (bold), "- " / "* " bullets (kept as "- "
   lines as Vietnamese documents write them), "1. " lines, **bold** and *italic*.
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
@@ -106,6 +108,17 @@ def text_width_mm(text, size_pt, bold=False):
     return len(text) * size_pt * (0.52 if bold else 0.48) * 25.4 / 72
 
 
+def issuer_rule_mm():
+    """The rule under "VĂN PHÒNG": from a third to half of the name's length (Decree 30), here 45 %."""
+    return text_width_mm(ISSUER, 13, bold=True) * 0.45
+
+
+def summary_rule_mm(summary):
+    """The rule under the summary: a third of its longest line, at most 40 mm."""
+    line = min(TEXT_WIDTH_MM, text_width_mm(summary, 14, bold=True))
+    return min(40.0, max(15.0, line / 3))
+
+
 # ---------------------------------------------------------------- low-level helpers
 
 def _font_everywhere(rpr):
@@ -154,27 +167,41 @@ def _first_paragraph(cell, **kwargs):
     return paragraph
 
 
-def _rule_under(paragraph, rule_mm, column_mm):
-    """A solid rule under the paragraph, `rule_mm` long, centred in a column `column_mm` wide."""
+def _rule_after(container, rule_mm, column_mm, space_after=0):
+    """A solid rule `rule_mm` long, centred in a column `column_mm` wide, as a paragraph of its own.
+
+    The paragraph holds no text: its indents set the rule's length and narrow nothing else (indents on
+    the paragraph of the text itself would bound the text too, and break "VĂN PHÒNG" letter by letter).
+    It is one point high, its top border the rule.
+    """
+    paragraph = container.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fmt = paragraph.paragraph_format
     side = max(0.0, (column_mm - rule_mm) / 2)
-    paragraph.paragraph_format.left_indent = Mm(side)
-    paragraph.paragraph_format.right_indent = Mm(side)
-    ppr = paragraph._p.get_or_add_pPr()
+    fmt.left_indent, fmt.right_indent, fmt.first_line_indent = Mm(side), Mm(side), Pt(0)
+    fmt.space_before, fmt.space_after = Pt(2), Pt(space_after)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(1)
+    mark = paragraph._p.get_or_add_pPr()
+    rpr = OxmlElement("w:rPr")  # the paragraph mark's own size, so that the empty line is 1 pt high
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "2")
+    rpr.append(size)
+    mark.append(rpr)
     borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
-        bottom.set(qn(key), value)
-    borders.append(bottom)
-    # w:pBdr comes before w:spacing and w:ind in the schema's sequence of pPr children
-    anchor = None
+    top = OxmlElement("w:top")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "0"), ("w:color", "000000")):
+        top.set(qn(key), value)
+    borders.append(top)
+    # w:pBdr comes before w:spacing, w:ind and w:jc in the schema's sequence of pPr children
     for tag in ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:spacing", "w:ind", "w:jc"):
-        anchor = ppr.find(qn(tag))
+        anchor = mark.find(qn(tag))
         if anchor is not None:
+            anchor.addprevious(borders)
             break
-    if anchor is not None:
-        anchor.addprevious(borders)
     else:
-        ppr.append(borders)
+        mark.insert(0, borders)
+    return paragraph
 
 
 def _borderless_fixed(table, widths_mm):
@@ -329,11 +356,11 @@ def _heading_table(document, doc):
     left, right = table.rows[0].cells
     governing = "UBND TỈNH %s" % (doc.province or "…").upper()
     _first_paragraph(left, text=governing, size=13)
-    issuer = _paragraph(left, ISSUER, size=13, bold=True)
-    _rule_under(issuer, text_width_mm(ISSUER, 13, bold=True) * 0.5, LEFT_COLUMN_MM)
+    _paragraph(left, ISSUER, size=13, bold=True)
+    _rule_after(left, issuer_rule_mm(), LEFT_COLUMN_MM)
     _first_paragraph(right, text=NATIONAL_NAME, size=12, bold=True)
-    motto = _paragraph(right, MOTTO, size=13, bold=True)
-    _rule_under(motto, text_width_mm(MOTTO, 13, bold=True), RIGHT_COLUMN_MM)
+    _paragraph(right, MOTTO, size=13, bold=True)
+    _rule_after(right, text_width_mm(MOTTO, 13, bold=True), RIGHT_COLUMN_MM)
     number_cell, date_cell = table.rows[1].cells
     _first_paragraph(number_cell, text=number_line(doc.number, doc.doc_type), size=13)
     date_para = _first_paragraph(date_cell, text=date_line(doc.place, doc.signed_on, doc.year), size=14,
@@ -394,8 +421,8 @@ def render_docx(doc: AdministrativeDocument) -> bytes:
         _paragraph(document, "DỰ THẢO", size=13, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _heading_table(document, doc)
     _paragraph(document, doc.type_name.upper(), size=14, bold=True, space_before=18)
-    summary = _paragraph(document, doc.summary, size=14, bold=True, space_after=12)
-    _rule_under(summary, min(TEXT_WIDTH_MM * 0.4, text_width_mm(doc.summary, 14, True) * 0.4), TEXT_WIDTH_MM)
+    _paragraph(document, doc.summary, size=14, bold=True)
+    _rule_after(document, summary_rule_mm(doc.summary), TEXT_WIDTH_MM, space_after=12)
     for kind, text in markdown_blocks(doc.body_md):
         _body_paragraph(document, text, bold=kind == "heading")
     for caption, headers, rows in doc.tables:

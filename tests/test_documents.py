@@ -94,8 +94,8 @@ def test_header_is_a_borderless_fixed_two_column_table(document):
     widths = [cell.width for cell in head.rows[0].cells]
     assert close_mm(widths[0], documents.LEFT_COLUMN_MM) and close_mm(widths[1], documents.RIGHT_COLUMN_MM)
     assert sum(w.mm for w in widths) <= 165.5  # within the text width
-    assert head.rows[0].cells[0].text == "UBND TỈNH BÌNH ĐỊNH\nVĂN PHÒNG"
-    assert head.rows[0].cells[1].text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"
+    assert head.rows[0].cells[0].text == "UBND TỈNH BÌNH ĐỊNH\nVĂN PHÒNG\n"  # the last line is the rule
+    assert head.rows[0].cells[1].text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
 
 
 def _rule_length_mm(paragraph, column_mm):
@@ -103,26 +103,36 @@ def _rule_length_mm(paragraph, column_mm):
     return column_mm - (fmt.left_indent or 0) / 36000 - (fmt.right_indent or 0) / 36000
 
 
+def is_rule(paragraph):
+    """A text-less paragraph whose top border is a solid rule."""
+    borders = paragraph._p.pPr.find(qn("w:pBdr")) if paragraph._p.pPr is not None else None
+    top = borders.find(qn("w:top")) if borders is not None else None
+    return not paragraph.text and top is not None and top.get(qn("w:val")) == "single"
+
+
+def unindented(paragraph):
+    fmt = paragraph.paragraph_format
+    return not fmt.left_indent and not fmt.right_indent
+
+
 def test_issuing_body_and_national_name(document):
     left, right = document.tables[0].rows[0].cells
-    governing, issuer = left.paragraphs
+    governing, issuer, issuer_rule = left.paragraphs
     assert 12 <= size_pt(runs(governing)[0]) <= 13 and not runs(governing)[0].font.bold
     assert runs(issuer)[0].text == "VĂN PHÒNG" and runs(issuer)[0].font.bold
-    national, motto = right.paragraphs
+    national, motto, motto_rule = right.paragraphs
     assert runs(national)[0].text.isupper() and runs(national)[0].font.bold
     assert 12 <= size_pt(runs(national)[0]) <= 13
     assert runs(motto)[0].text == "Độc lập - Tự do - Hạnh phúc" and runs(motto)[0].font.bold
     assert 13 <= size_pt(runs(motto)[0]) <= 14
     for paragraph in (governing, issuer, national, motto):
         assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
-    # the rules: a solid bottom border, short under the issuer, as long as the motto under it
-    for paragraph in (issuer, motto):
-        bottom = paragraph._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
-        assert bottom.get(qn("w:val")) == "single"
+        assert unindented(paragraph)  # the texts keep the whole width of their column
+    # the rules: paragraphs of their own, short under the issuer, as long as the motto under it
+    assert is_rule(issuer_rule) and is_rule(motto_rule)
     issuer_text = documents.text_width_mm("VĂN PHÒNG", 13, bold=True)
-    assert issuer_text / 3 - 1 <= _rule_length_mm(issuer, documents.LEFT_COLUMN_MM) <= issuer_text / 2 + 1
-    motto_rule = _rule_length_mm(motto, documents.RIGHT_COLUMN_MM)
-    assert 55 <= motto_rule <= 70  # the motto, bold 13 pt, is about 60 mm long
+    assert issuer_text / 3 - 1 <= _rule_length_mm(issuer_rule, documents.LEFT_COLUMN_MM) <= issuer_text / 2 + 1
+    assert 55 <= _rule_length_mm(motto_rule, documents.RIGHT_COLUMN_MM) <= 70  # the motto, bold 13 pt: ~60 mm
 
 
 def test_number_and_date_share_a_row(document):
@@ -149,12 +159,14 @@ def test_number_and_date_texts(values, number, date):
 def test_type_name_and_summary(document):
     texts = [p.text for p in document.paragraphs]
     index = texts.index("BÁO CÁO")
-    type_name, summary = document.paragraphs[index], document.paragraphs[index + 1]
+    type_name, summary, rule = document.paragraphs[index:index + 3]
     assert summary.text == "Kết quả thực hiện đối thoại 6 tháng đầu năm 2022"
     for paragraph in (type_name, summary):
-        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER and unindented(paragraph)
         assert all(r.font.bold for r in runs(paragraph))
     assert type_name.text.isupper()
+    summary_mm = documents.text_width_mm(summary.text, 14, bold=True)
+    assert is_rule(rule) and summary_mm / 4 <= _rule_length_mm(rule, documents.TEXT_WIDTH_MM) <= summary_mm / 2
 
 
 def test_body_is_justified_indented_and_spaced(document):

@@ -73,7 +73,6 @@ def rendered(demo_db_file, tmp_path_factory):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="today's rules under the issuer and the summary narrow the text")
 @pytest.mark.parametrize("name", KINDS)
 def test_every_rendered_word_is_a_word_of_the_document(rendered, name):
     doc, written, lines, pages = rendered[name]
@@ -81,14 +80,12 @@ def test_every_rendered_word_is_a_word_of_the_document(rendered, name):
     assert rendering.foreign_words(lines, written, pages) == []
 
 
-@pytest.mark.xfail(strict=True, reason="today's rules under the issuer and the summary narrow the text")
 @pytest.mark.parametrize("name", KINDS)
 def test_header_texts_each_on_one_line(rendered, name):
     doc, written, lines, pages = rendered[name]
     assert rendering.broken_header_lines(doc, lines) == []
 
 
-@pytest.mark.xfail(strict=True, reason="today's rules under the issuer and the summary narrow the text")
 @pytest.mark.parametrize("name", KINDS)
 def test_summary_lines_span_the_text_width(rendered, name):
     doc, written, lines, pages = rendered[name]
