@@ -16,7 +16,9 @@ One entry point, `render_docx(AdministrativeDocument) -> bytes`, shared by the c
 - Body: justified, 14 pt, first-line indent 1.27 cm, 6 pt after each paragraph, line spacing 1.15.
   Markdown subset: paragraphs, "#"/"##"/"###" headings (bold), "- " / "* " bullets (kept as "- "
   lines as Vietnamese documents write them), "1. " lines, **bold** and *italic*.
-- Tables (caption, headers, rows) after the body, with grid lines, 12 pt.
+- Tables (DocumentTable) at the end of the section of the body that cites them (after the body when
+  no heading names it), with grid lines, 12 pt: column widths fitted to the content, numbers centred,
+  the header row repeated on every page (w:tblHeader), rows never split (w:cantSplit), a bold total row.
 - Closing: a borderless two-column table: "Nơi nhận:" (bold italic, 12 pt) with the recipients
   (11 pt, "- X;" each, ending "- Lưu: VT, TCHCQT.") on the left; the signer's title (bold capitals,
   14 pt) and name (bold) on the right.
@@ -57,6 +59,17 @@ DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessin
 
 
 @dataclass
+class DocumentTable:
+    """A table of figures: placed at the end of the body's section whose heading holds `section`
+    (after the body where no heading does); `total_row` makes the last row bold."""
+    caption: str
+    headers: list
+    rows: list
+    section: str = ""
+    total_row: bool = False
+
+
+@dataclass
 class AdministrativeDocument:
     doc_type: str                 # "TB", "BC", "KH"
     type_name: str                # "THÔNG BÁO", "BÁO CÁO"
@@ -68,7 +81,7 @@ class AdministrativeDocument:
     signer_title: str = "CHÁNH VĂN PHÒNG"
     signer_name: str = ""
     recipients: list[str] = field(default_factory=list)   # without the final "- Lưu: VT, TCHCQT."
-    tables: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)  # after the body
+    tables: list = field(default_factory=list)  # DocumentTable, or (caption, headers, rows): after the body
     province: str = "…"           # app.config["PROVINCE_NAME"]
     place: str = "…"              # app.config["DOCUMENT_PLACE"]
     draft: bool = False           # marks the document "DỰ THẢO" above the header
@@ -370,20 +383,84 @@ def _heading_table(document, doc):
     return table
 
 
-def _data_table(document, caption, headers, rows):
+def fitted_widths(headers, rows, total_mm=TEXT_WIDTH_MM, size=12):
+    """Column widths (mm) that add up to `total_mm`, fitted to the content.
+
+    Each column gets at least its longest word (a word is never cut), and what is left is shared in
+    proportion to how much wider each column would like to be (its widest cell, or half its header:
+    a header may wrap onto two lines). So "STT" and the counts stay narrow and the names get the room.
+    """
+    padding = 4.6  # the cell's left and right margins (Table Grid: 1.9 mm each) and a little air
+    grid = [list(headers)] + [(list(r) + [""] * len(headers))[:len(headers)] for r in rows]
+    columns = [[row[i] for row in grid] for i in range(len(headers))] or [[""]]
+    least, wish = [], []
+    for cells in columns:
+        words = [w for cell in cells for w in str(cell).split()] or [""]
+        # a word's width is estimated: 20 % more, for words in capitals and wide letters
+        least.append(max(text_width_mm(w, size, bold=True) for w in words) * 1.2 + padding)
+        body = max([text_width_mm(str(c), size) for c in cells[1:]] or [0])
+        wish.append(max(least[-1], body + padding, text_width_mm(str(cells[0]), size, bold=True) / 2 + padding))
+    if sum(least) >= total_mm:
+        return [total_mm * w / sum(least) for w in least]
+    if sum(wish) <= total_mm:
+        spare = total_mm - sum(wish)
+        return [w + spare * w / sum(wish) for w in wish]
+    room = total_mm - sum(least)
+    extra = [w - m for w, m in zip(wish, least, strict=True)]
+    return [m + room * e / sum(extra) for m, e in zip(least, extra, strict=True)]
+
+
+def _row_property(row, tag):
+    """Set an on/off property of a table row (w:tblHeader, w:cantSplit)."""
+    trpr = row._tr.get_or_add_trPr()
+    node = OxmlElement(tag)
+    trpr.append(node)
+
+
+def _is_number(text):
+    return bool(re.fullmatch(r"[\d.,%/ -]*\d[\d.,%/ -]*", str(text).strip()))
+
+
+def _data_table(document, table_spec):
+    caption, headers, rows = table_spec.caption, table_spec.headers, table_spec.rows
     if caption:
-        _paragraph(document, caption, size=13, bold=True, space_before=6, space_after=6)
+        caption_paragraph = _paragraph(document, caption, size=13, bold=True, space_before=6, space_after=6)
+        caption_paragraph.paragraph_format.keep_with_next = True
     table = document.add_table(rows=1 + len(rows), cols=max(1, len(headers)))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _fixed(table, fitted_widths(headers, rows))
     for index, title in enumerate(headers):
         _first_paragraph(table.rows[0].cells[index], text=str(title), size=12, bold=True)
+    _row_property(table.rows[0], "w:tblHeader")  # repeated at the top of every page the table crosses
     for r, values in enumerate(rows, start=1):
+        bold = table_spec.total_row and r == len(rows)
         for c, value in enumerate(values[:len(headers)]):
-            align = WD_ALIGN_PARAGRAPH.LEFT if len(str(value)) > 12 else WD_ALIGN_PARAGRAPH.CENTER
-            _first_paragraph(table.rows[r].cells[c], text=str(value), size=12, align=align)
+            align = WD_ALIGN_PARAGRAPH.CENTER if _is_number(value) else WD_ALIGN_PARAGRAPH.LEFT
+            _first_paragraph(table.rows[r].cells[c], text=str(value), size=12, align=align, bold=bold or None)
+    for row in table.rows:
+        _row_property(row, "w:cantSplit")  # a row is never cut across two pages
     _paragraph(document, "", size=6)
     return table
+
+
+def _as_table(spec):
+    return spec if isinstance(spec, DocumentTable) else DocumentTable(*spec)
+
+
+def _placed(blocks, tables):
+    """[(block index after which to write, table)]: each table after the last block of its section."""
+    places = []
+    headings = [i for i, (kind, _) in enumerate(blocks) if kind == "heading"]
+    for table in tables:
+        wanted = " ".join(table.section.split()).casefold()
+        start = next((i for i in headings if wanted and wanted in " ".join(blocks[i][1].split()).casefold()), None)
+        if start is None:
+            places.append((len(blocks) - 1, table))
+            continue
+        following = [i for i in headings if i > start]
+        places.append(((following[0] if following else len(blocks)) - 1, table))
+    return places
 
 
 def _closing(document, doc):
@@ -423,10 +500,16 @@ def render_docx(doc: AdministrativeDocument) -> bytes:
     _paragraph(document, doc.type_name.upper(), size=14, bold=True, space_before=18)
     _paragraph(document, doc.summary, size=14, bold=True)
     _rule_after(document, summary_rule_mm(doc.summary), TEXT_WIDTH_MM, space_after=12)
-    for kind, text in markdown_blocks(doc.body_md):
+    blocks = markdown_blocks(doc.body_md)
+    places = _placed(blocks, [_as_table(t) for t in doc.tables])
+    for index, table in places:
+        if index < 0:
+            _data_table(document, table)
+    for index, (kind, text) in enumerate(blocks):
         _body_paragraph(document, text, bold=kind == "heading")
-    for caption, headers, rows in doc.tables:
-        _data_table(document, caption, headers, rows)
+        for place, table in places:
+            if place == index:
+                _data_table(document, table)
     _closing(document, doc)
     _paragraph(document, "", size=6)  # a document ends with a paragraph, not a table
     _page_numbers(section)

@@ -22,7 +22,7 @@ from models import (
     today,
 )
 from services import reports
-from services.documents import DOCX_CONTENT_TYPE, AdministrativeDocument, render_docx
+from services.documents import DOCX_CONTENT_TYPE, AdministrativeDocument, DocumentTable, render_docx
 from services.text import csv_safe, xml_text
 
 CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -41,6 +41,21 @@ def table_rows(figures):
             number = "" if row["key"] == reports.TOTAL else index
             rows.append([number, row["label"]] + [row["counts"][c["key"]] for c in table["columns"]])
         out.append((table["caption"], headers, rows))
+    return out
+
+
+SECTIONS = {"dialogues": "Công tác triển khai, tổ chức đối thoại"}  # the others: results of the opinions
+RESULTS_SECTION = "Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị"
+
+
+def document_tables(figures):
+    """The tables of the DOCX, each in the narrative's section that cites its figures, numbered "Bảng 1." …"""
+    out = []
+    for index, (table, (caption, headers, rows)) in enumerate(zip(figures["tables"], table_rows(figures),
+                                                                  strict=True), start=1):
+        out.append(DocumentTable("Bảng %d. %s" % (index, caption), headers, [[str(v) for v in row] for row in rows],
+                                 section=SECTIONS.get(table["key"], RESULTS_SECTION),
+                                 total_row=bool(rows) and rows[-1][0] == ""))
     return out
 
 
@@ -177,8 +192,7 @@ def report_document(report, figures, province, place):
         body_md=report.narrative_md, number=report.number, year=report.year or today().year,
         signed_on=report.approved_at.date() if report.approved_at else None, signer_title="CHÁNH VĂN PHÒNG",
         signer_name=signer.full_name if signer else "", recipients=reports.recipients_of(report),
-        tables=[(caption, headers, [[str(v) for v in row] for row in rows])
-                for caption, headers, rows in table_rows(figures)],
+        tables=document_tables(figures),
         province=province, place=place, draft=report.status != "approved")
 
 

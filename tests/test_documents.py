@@ -188,13 +188,79 @@ def test_body_is_justified_indented_and_spaced(document):
     assert bold == ["trực tiếp"]
 
 
-def test_tables_after_the_body(document):
+def test_a_table_without_a_section_comes_after_the_body(document):
     data = document.tables[1]
     assert [c.text for c in data.rows[0].cells] == ["Hình thức", "Số buổi"]
     assert [[c.text for c in row.cells] for row in data.rows[1:]] == [["Định kỳ", "4"], ["Đột xuất", "2"]]
     assert all(r.font.bold for c in data.rows[0].cells for r in runs(c.paragraphs[0]))
     assert data.style.name == "Table Grid"
-    assert "Bảng 1. Số buổi đối thoại" in [p.text for p in document.paragraphs]
+    texts = [p.text for p in document.paragraphs]
+    assert texts.index("Bảng 1. Số buổi đối thoại") > texts.index("- Phòng TCHCQT theo dõi, đôn đốc.")
+
+
+SECTIONED = """## I. KẾT QUẢ
+
+### 1. Công tác triển khai, tổ chức đối thoại
+
+Đã tổ chức các buổi đối thoại.
+
+### 2. Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị
+
+Tiếp nhận các ý kiến.
+
+## II. ĐÁNH GIÁ CHUNG
+"""
+FIELDS_TABLE = documents.DocumentTable(
+    "Bảng 2. Ý kiến theo lĩnh vực", ["STT", "Lĩnh vực", "Tiếp nhận", "Quá hạn"],
+    [["1", "Quyền, lợi ích hợp pháp, chế độ, chính sách", "3", "0"], ["2", "Đào tạo, bồi dưỡng", "2", "1"],
+     ["", "Tổng cộng", "5", "1"]], section="kết quả tiếp nhận, giải quyết ý kiến", total_row=True)
+
+
+def body_order(document):
+    """The body's paragraph texts and tables ("[table: caption]") in document order."""
+    out, last = [], ""
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            last = "".join(t.text or "" for t in child.iter(qn("w:t")))
+            out.append(last)
+        elif child.tag == qn("w:tbl"):
+            out.append("[table after %s]" % last)
+    return out
+
+
+def test_tables_sit_at_the_end_of_the_section_that_cites_them():
+    dialogues = documents.DocumentTable("Bảng 1. Số buổi đối thoại", ["STT", "Hình thức", "Số buổi"],
+                                        [["1", "Định kỳ", "4"]], section="Công tác triển khai, tổ chức đối thoại")
+    document = opened(report(body_md=SECTIONED, tables=[FIELDS_TABLE, dialogues]))
+    order = [t for t in body_order(document) if t]
+    start = order.index("1. Công tác triển khai, tổ chức đối thoại")
+    assert order[start:start + 8] == [
+        "1. Công tác triển khai, tổ chức đối thoại", "Đã tổ chức các buổi đối thoại.", "Bảng 1. Số buổi đối thoại",
+        "[table after Bảng 1. Số buổi đối thoại]",
+        "2. Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị", "Tiếp nhận các ý kiến.", "Bảng 2. Ý kiến theo lĩnh vực",
+        "[table after Bảng 2. Ý kiến theo lĩnh vực]"]
+    assert order[start + 8] == "II. ĐÁNH GIÁ CHUNG"
+
+
+def test_report_tables_repeat_their_header_keep_rows_whole_and_fit_their_columns():
+    document = opened(report(body_md=SECTIONED, tables=[FIELDS_TABLE]))
+    table = document.tables[1]
+    rows = table._tbl.findall(qn("w:tr"))
+    assert rows[0].find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
+    assert all(row.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None for row in rows)
+    assert all(row.find(qn("w:trPr")).find(qn("w:tblHeader")) is None for row in rows[1:])
+    assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+    widths = [cell.width.mm for cell in table.rows[0].cells]
+    assert abs(sum(widths) - documents.TEXT_WIDTH_MM) < 1
+    stt, name, received, overdue = widths
+    assert stt < 16 and stt * 3 < name and received < name and overdue < name
+    assert documents.text_width_mm("STT", 12, bold=True) < stt  # "STT" itself is never cut
+    total = table.rows[-1]
+    assert all(r.font.bold for c in total.cells for r in runs(c.paragraphs[0]))
+    assert not any(r.font.bold for c in table.rows[1].cells for r in runs(c.paragraphs[0]))
+    centred = [c.paragraphs[0].alignment for c in table.rows[1].cells]
+    assert centred == [WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER,
+                       WD_ALIGN_PARAGRAPH.CENTER]
 
 
 def test_recipients_and_signature(document):

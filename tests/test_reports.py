@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 from bs4 import BeautifulSoup
 from docx import Document
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 import models
@@ -440,7 +441,26 @@ def test_report_as_docx(login, db):
     assert "BÁO CÁO" in texts
     assert "Kết quả thực hiện công tác đối thoại năm 2022" in joined
     assert "Nguyễn Huy Anh" in joined and "Sở Nội vụ;" in joined and "DỰ THẢO" not in joined
-    assert "Số buổi đối thoại đã tổ chức, theo hình thức và đối tượng" in joined
+    assert "Bảng 1. Số buổi đối thoại đã tổ chức, theo hình thức và đối tượng" in joined
+    # each table in the section citing it: the dialogues under I.1, the opinions and conclusions under I.2
+    body = [child for child in document.element.body.iterchildren()]
+    text_of = ["".join(t.text or "" for t in child.iter(qn("w:t"))) if child.tag == qn("w:p") else "[table]"
+               for child in body]
+    first, second = (text_of.index(h) for h in ("1. Công tác triển khai, tổ chức đối thoại",
+                                                "2. Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị"))
+    assessment = text_of.index("II. ĐÁNH GIÁ CHUNG")
+    assert text_of[first:second].count("[table]") == 1
+    assert text_of[second:assessment].count("[table]") == 4
+    figures = document.tables[1:-1]
+    assert len(figures) == 5
+    for table in figures:
+        rows = table._tbl.findall(qn("w:tr"))
+        assert rows[0].find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
+        assert all(row.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None for row in rows)
+        stt, name = table.rows[0].cells[:2]
+        assert stt.text == "STT" and stt.width < name.width / 2
+        assert table.rows[-1].cells[1].text == "Tổng cộng"
+        assert all(run.font.bold for cell in table.rows[-1].cells for p in cell.paragraphs for run in p.runs)
 
 
 # ---------------------------------------------------------------- the register export
