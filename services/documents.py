@@ -21,7 +21,8 @@ One entry point, `render_docx(AdministrativeDocument) -> bytes`, shared by the c
   the header row repeated on every page (w:tblHeader), rows never split (w:cantSplit), a bold total row.
 - Closing: a borderless two-column table: "Nơi nhận:" (bold italic, 12 pt) with the recipients
   (11 pt, "- X;" each, ending "- Lưu: VT, TCHCQT.") on the left; the signer's title (bold capitals,
-  14 pt) and name (bold) on the right.
+  14 pt) and name (bold) on the right. A document with two signatures (minutes: the secretary on the
+  left, the chair on the right) has them side by side and the recipients under them.
 - Page numbers centred at the top from page 2: a different first-page header (empty) and a PAGE
   field in the default header.
 
@@ -80,6 +81,8 @@ class AdministrativeDocument:
     signed_on: datetime.date | None = None   # None → "ngày    tháng    năm"
     signer_title: str = "CHÁNH VĂN PHÒNG"
     signer_name: str = ""
+    cosigner_title: str = ""      # a second signature, on the left (minutes: "THƯ KÝ" beside "CHỦ TRÌ")
+    cosigner_name: str = ""
     recipients: list[str] = field(default_factory=list)   # without the final "- Lưu: VT, TCHCQT."
     tables: list = field(default_factory=list)  # DocumentTable, or (caption, headers, rows): after the body
     province: str = "…"           # app.config["PROVINCE_NAME"]
@@ -463,18 +466,44 @@ def _placed(blocks, tables):
     return places
 
 
+def _signature(cell, title, name, first=True):
+    """A signature block: the title (bold capitals), room for the signature and seal, the name (bold)."""
+    if first:
+        _first_paragraph(cell, text=(title or "").upper(), size=14, bold=True)
+    else:
+        _paragraph(cell, (title or "").upper(), size=14, bold=True)
+    for _ in range(4):  # room for the signature and the seal
+        _paragraph(cell, "", size=14)
+    if name:
+        _paragraph(cell, name, size=14, bold=True)
+
+
+def _recipients(container, doc, first_in_cell=False):
+    """"Nơi nhận:" and its lines, kept together on one page."""
+    if first_in_cell:
+        title = _first_paragraph(container, text="Nơi nhận:", size=12, bold=True, italic=True,
+                                 align=WD_ALIGN_PARAGRAPH.LEFT)
+    else:
+        title = _paragraph(container, "Nơi nhận:", size=12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT,
+                           space_before=12)
+    lines = [_paragraph(container, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+             for line in recipient_lines(doc.recipients)]
+    for paragraph in [title] + lines[:-1]:
+        paragraph.paragraph_format.keep_with_next = True
+
+
 def _closing(document, doc):
     table = document.add_table(rows=1, cols=2)
-    _borderless_fixed(table, (85, 80))
     left, right = table.rows[0].cells
-    _first_paragraph(left, text="Nơi nhận:", size=12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
-    for line in recipient_lines(doc.recipients):
-        _paragraph(left, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
-    _first_paragraph(right, text=(doc.signer_title or "").upper(), size=14, bold=True)
-    for _ in range(4):  # room for the signature and the seal
-        _paragraph(right, "", size=14)
-    if doc.signer_name:
-        _paragraph(right, doc.signer_name, size=14, bold=True)
+    if doc.cosigner_title:  # two signatures side by side, the recipients under them
+        _borderless_fixed(table, (TEXT_WIDTH_MM / 2, TEXT_WIDTH_MM / 2))
+        _signature(left, doc.cosigner_title, doc.cosigner_name)
+        _signature(right, doc.signer_title, doc.signer_name)
+        _recipients(document, doc)
+        return table
+    _borderless_fixed(table, (85, 80))
+    _recipients(left, doc, first_in_cell=True)
+    _signature(right, doc.signer_title, doc.signer_name)
     return table
 
 
@@ -484,6 +513,9 @@ def _writable(value):
         return xml_text(value)
     if isinstance(value, (list, tuple)):
         return type(value)(_writable(item) for item in value)
+    if isinstance(value, DocumentTable):
+        return dataclasses.replace(value, **{f.name: _writable(getattr(value, f.name))
+                                             for f in dataclasses.fields(value)})
     return value
 
 

@@ -13,13 +13,13 @@ import peewee as pw
 import pytest
 
 import models
-from services import notice_drafts, notices, report_exports, reports
+from services import minutes, notice_drafts, notices, report_exports, reports
 from services.documents import render_docx
 from tests import rendering
 from tests.conftest import user
 
 PROVINCE, PLACE = "Bình Định", "Quy Nhơn"
-KINDS = ["notice", "notice_draft", "correction", "report_midyear", "report_annual"]
+KINDS = ["notice", "notice_draft", "correction", "report_midyear", "report_annual", "minutes"]
 
 
 def _documents():
@@ -39,6 +39,17 @@ def _documents():
            "correction": notice_drafts.administrative_document(correction, PROVINCE, PLACE)}
     for name, report in (("report_midyear", midyear), ("report_annual", annual)):
         out[name] = report_exports.report_document(report, reports.figures_of(report), PROVINCE, PLACE)
+    held = (models.Dialogue.select(models.Dialogue, pw.fn.COUNT(models.Opinion.id).alias("raised"))
+            .join(models.Opinion, on=(models.Opinion.dialogue == models.Dialogue.id))
+            .where(models.Dialogue.status.in_(("held", "concluded", "completed")))
+            .group_by(models.Dialogue.id).order_by(pw.fn.COUNT(models.Opinion.id).desc(), models.Dialogue.id).first())
+    held.secretary = "Bà Trần Thị Mai, chuyên viên Phòng Tổ chức - Hành chính - Quản trị"
+    held.attendance_leaders, held.attendance_staff = 5, held.attendance - 5
+    held.save()
+    for opinion in minutes.raised_opinions(held):
+        models.MinutesAnswer.create(dialogue=held.id, opinion=opinion.id, answer=opinion.draft_answer or "Đã trả lời.",
+                                    direction="Giao đơn vị được phân công giải quyết, báo cáo kết quả.")
+    out["minutes"] = minutes.administrative_document(held, PROVINCE, PLACE)
     assert sorted(out) == sorted(KINDS)
     return out
 
