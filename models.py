@@ -1404,6 +1404,13 @@ class Report(Versioned):
     class Meta:
         indexes = ((("plan", "kind", "period_key"), True),)
 
+    def save(self, *args, **kwargs):
+        """A statutory report made without its period gets it: 1/1 of the plan's year to the cut-off."""
+        if self.kind in STATUTORY_REPORT_KINDS and not self.period_key:
+            year = Plan.get_by_id(self.plan_id).year
+            self.period_start, self.period_end, self.period_key = dt.date(year, 1, 1), self.cutoff, str(year)
+        return super().save(*args, **kwargs)
+
     @classmethod
     def with_plan(cls):
         """Reports with their plan in the same query (the title reads the plan's year)."""

@@ -44,7 +44,7 @@ def table_rows(figures):
     return out
 
 
-SECTIONS = {"dialogues": "Công tác triển khai, tổ chức đối thoại"}  # the others: results of the opinions
+SECTIONS = {"dialogues": "Công tác triển khai, tổ chức đối thoại"}  # the others: under the opinions' results
 RESULTS_SECTION = "Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị"
 
 
@@ -188,7 +188,7 @@ def report_document(report, figures, province, place):
     signer = report.approved_by if report.approved_by_id else User.get_or_none(User.role == "chief",
                                                                                User.active == True)  # noqa: E712
     return AdministrativeDocument(
-        doc_type="BC", type_name="BÁO CÁO", summary=reports.report_title(report.kind, report.plan.year),
+        doc_type="BC", type_name="BÁO CÁO", summary=reports.summary_of(report),
         body_md=report.narrative_md, number=report.number, year=report.year or today().year,
         signed_on=report.approved_at.date() if report.approved_at else None, signer_title="CHÁNH VĂN PHÒNG",
         signer_name=signer.full_name if signer else "", recipients=reports.recipients_of(report),

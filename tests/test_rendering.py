@@ -6,6 +6,7 @@ word is a word of the document (none broken by a narrow column), the governing a
 the national title, the motto and the date line each on one line, and every line of the summary
 but its last at least 60 % of the text width.
 """
+import datetime as dt
 import io
 import shutil
 
@@ -19,7 +20,8 @@ from tests import rendering
 from tests.conftest import user
 
 PROVINCE, PLACE = "Bình Định", "Quy Nhơn"
-KINDS = ["notice", "notice_draft", "correction", "report_midyear", "report_annual", "minutes"]
+KINDS = ["notice", "notice_draft", "correction", "report_midyear", "report_annual", "report_quarterly",
+         "report_range", "minutes"]
 
 
 def _documents():
@@ -34,10 +36,15 @@ def _documents():
     midyear = models.Report.with_plan().where(models.Report.plan == plan.id, models.Report.kind == "midyear").get()
     annual = reports.create(plan, "annual", reports.default_cutoff(plan, "annual"), user("coordinator"))
     annual.narrative_md = midyear.narrative_md
+    quarterly = reports.create(plan, "quarterly", None, user("coordinator"),
+                               period=reports.period_of("quarterly", 2022, quarter=2))
+    span = reports.create(plan, "range", None, user("coordinator"),
+                          period=reports.period_of("range", start=dt.date(2022, 2, 15), end=dt.date(2022, 11, 30)))
     out = {"notice": notice_drafts.administrative_document(notice, PROVINCE, PLACE),
            "notice_draft": notice_drafts.administrative_document(draft, PROVINCE, PLACE),
            "correction": notice_drafts.administrative_document(correction, PROVINCE, PLACE)}
-    for name, report in (("report_midyear", midyear), ("report_annual", annual)):
+    for name, report in (("report_midyear", midyear), ("report_annual", annual), ("report_quarterly", quarterly),
+                         ("report_range", span)):
         out[name] = report_exports.report_document(report, reports.figures_of(report), PROVINCE, PLACE)
     held = (models.Dialogue.select(models.Dialogue, pw.fn.COUNT(models.Opinion.id).alias("raised"))
             .join(models.Opinion, on=(models.Opinion.dialogue == models.Dialogue.id))
