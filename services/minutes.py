@@ -119,10 +119,8 @@ def administrative_document(dialogue, province="…", place="…"):
         recipients=["Người chủ trì", "Các đơn vị có ý kiến được giao giải quyết"], province=province, place=place)
 
 
-def docx(dialogue, province="…", place="…"):
-    """(the minutes as DOCX bytes, the download name)."""
-    name = "bien-ban-doi-thoai-%s-%d.docx" % (dialogue.starts_at.strftime("%Y%m%d"), dialogue.id)
-    return documents.render_docx(administrative_document(dialogue, province, place)), name
+def docx_filename(dialogue):
+    return "bien-ban-doi-thoai-%s-%d.docx" % (dialogue.starts_at.strftime("%Y%m%d"), dialogue.id)
 
 
 def save(dialogue, version, user, values, answers):

@@ -249,6 +249,23 @@ def _held_dialogues(begin, end):
     return [{"id": d.id, "dims": {"kind": d.kind}, "cols": [d.audience, TOTAL]} for d in query]
 
 
+def _end_columns(status, deadline, day, open_column):
+    """Where an opinion stands at `day`: "resolved"; or `open_column`, with "overdue" if due before `day`."""
+    if status in RESOLVED_STATUSES:
+        return ["resolved"]
+    if status in OPEN_STATUSES:
+        return [open_column] + (["overdue"] if deadline and deadline < day else [])
+    return []
+
+
+def _opinion_record(opinion, status, cols):
+    """One counted opinion: its id, the dimensions its rows are chosen by, its status and the columns it counts in."""
+    return {"id": opinion.id, "dims": {
+        "audience": opinion.audience, "opinion_kind": opinion.kind,
+        "field": "f%d" % opinion.field_id if opinion.field_id else NONE,
+        "unit": "u%d" % opinion.assigned_unit_id if opinion.assigned_unit_id else NONE}, "status": status, "cols": cols}
+
+
 def _audience_columns():
     return [(k, v) for k, v in AUDIENCES.items()] + [(TOTAL, "Tổng số")]
 
@@ -285,24 +302,16 @@ def compute_figures(plan, kind, cutoff):
     in_period = Opinion.select(Opinion.id).where(Opinion.received_on >= start, Opinion.received_on <= cutoff)
     states = _states_at("opinion", in_period, end)
     opinions = []
-    query = (Opinion.select(Opinion.id, Opinion.audience, Opinion.field, Opinion.assigned_unit, Opinion.deadline)
+    query = (Opinion.select(Opinion.id, Opinion.kind, Opinion.audience, Opinion.field, Opinion.assigned_unit,
+                            Opinion.deadline)
              .where(Opinion.id.in_(in_period)).order_by(Opinion.received_on, Opinion.id))
     for o in query:
         status = states.get(o.id, ("received", None))[0]
-        cols = ["received"]
-        if status in ANSWERED_STATUSES:
-            cols.append("answered")
-        if status in RESOLVED_STATUSES:
-            cols.append("resolved")
-        if status in OPEN_STATUSES:
-            cols.append("in_progress")
-            if o.deadline and o.deadline < cutoff:
-                cols.append("overdue")
+        cols = ["received"] + (["answered"] if status in ANSWERED_STATUSES else [])
+        cols += _end_columns(status, o.deadline, cutoff, "in_progress")
         if status == "withdrawn":
             cols.append("withdrawn")
-        opinions.append({"id": o.id, "dims": {
-            "audience": o.audience, "field": "f%d" % o.field_id if o.field_id else NONE,
-            "unit": "u%d" % o.assigned_unit_id if o.assigned_unit_id else NONE}, "status": status, "cols": cols})
+        opinions.append(_opinion_record(o, status, cols))
 
     # Conclusions of the notices signed in the period (the version in force at the cut-off).
     in_force = ConclusionNotice.in_force(ConclusionNotice.select(ConclusionNotice.id), at=end).where(
@@ -386,15 +395,8 @@ def compute_period_figures(start, end_day):
     for o in query:
         status = at_end.get(o.id, ("received", None))[0]
         cols = ["carried_over" if o.id in carried else "received"]
-        if status in RESOLVED_STATUSES:
-            cols.append("resolved")
-        if status in OPEN_STATUSES:
-            cols.append("pending")
-            if o.deadline and o.deadline < end_day:
-                cols.append("overdue")
-        opinions.append({"id": o.id, "dims": {
-            "audience": o.audience, "opinion_kind": o.kind, "field": "f%d" % o.field_id if o.field_id else NONE,
-            "unit": "u%d" % o.assigned_unit_id if o.assigned_unit_id else NONE}, "status": status, "cols": cols})
+        cols += _end_columns(status, o.deadline, end_day, "pending")
+        opinions.append(_opinion_record(o, status, cols))
 
     records = {"dialogue": dialogues, "opinion": opinions, "conclusion": []}
     specs = [

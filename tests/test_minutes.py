@@ -4,22 +4,13 @@ import datetime as dt
 import io
 
 import docx
-from bs4 import BeautifulSoup
 
 import models
 from tests.conftest import user
+from tests.test_dialogues import error_of, soup
 
 CANARY_NAME = "Canary Trần Văn Bí Mật"
 CANARY_CONTACT = "0912 345 678, canary@example.vn"
-
-
-def soup(response):
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def error_of(response, name):
-    node = soup(response).find(id="%s-error" % name)
-    return node.get_text(strip=True) if node else None
 
 
 def held_dialogue(**values):

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 import models
 from services import report_exports, reports
 from tests.conftest import user
+from tests.test_minutes import docx_text
 
 PERIODS = {"midyear": dt.date(2022, 6, 13), "annual": dt.date(2022, 11, 23)}
 
@@ -727,12 +728,3 @@ def test_a_period_report_is_numbered_frozen_and_exported(login, db):
     lines = list(csv.reader(io.StringIO(coordinator.get("/bao-cao/%d.csv" % report.id).data.decode("utf-8-sig"))))
     assert ["Ý kiến, kiến nghị trong kỳ, theo loại"] in lines
 
-
-def docx_text(data):
-    document = Document(io.BytesIO(data))
-    texts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                texts += [p.text for p in cell.paragraphs]
-    return "\n".join(texts), document

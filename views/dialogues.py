@@ -2,7 +2,7 @@
 import functools
 
 import peewee as pw
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 
 from forms.dialogues import (
     DialogueForm,
@@ -35,7 +35,16 @@ from services import dialogues as dialogue_service
 from services import documents, minutes
 from services.text import person_sort_key
 from views.auth import roles_required
-from views.common import Page, Refused, edit_with_conflict, get_or_404, page_arg, wants_fragment, year_arg
+from views.common import (
+    Page,
+    Refused,
+    document_issuer,
+    edit_with_conflict,
+    get_or_404,
+    page_arg,
+    wants_fragment,
+    year_arg,
+)
 
 bp = Blueprint("dialogues", __name__, url_prefix="/doi-thoai")
 
@@ -268,27 +277,21 @@ def minutes_post(dialogue_id):
                               saved_to_detail("Đã lưu biên bản.", "bien-ban"))
 
 
-def no_minutes_yet(dialogue):
-    """The 409 page while the dialogue has not been held (there are no minutes yet), or None."""
+def minutes_document(dialogue_id):
+    """(the dialogue, its minutes as a document); a 409 page while it has not been held (no minutes yet)."""
+    dialogue = get_dialogue(dialogue_id)
     refusal = dialogue_service.minutes_refusal(dialogue)
     if refusal:
-        return render_template("errors/error.html", code=409, title="Chưa có biên bản", message=refusal), 409
-    return None
-
-
-def _issuer():
-    return current_app.config.get("PROVINCE_NAME", "…"), current_app.config.get("DOCUMENT_PLACE", "…")
+        abort(make_response(render_template("errors/error.html", code=409, title="Chưa có biên bản",
+                                            message=refusal), 409))
+    return dialogue, minutes.administrative_document(dialogue, *document_issuer())
 
 
 @bp.get("/<int:dialogue_id>/bien-ban/in")
 @roles_required(*MINUTES_READERS)
 def minutes_print_get(dialogue_id):
     """The minutes laid out like the signed document (Biên bản), for the browser's print command."""
-    dialogue = get_dialogue(dialogue_id)
-    refused = no_minutes_yet(dialogue)
-    if refused:
-        return refused
-    doc = minutes.administrative_document(dialogue, *_issuer())
+    dialogue, doc = minutes_document(dialogue_id)
     return render_template("staff/dialogues/minutes_print.html", dialogue=dialogue, doc=doc,
                            number_line=documents.number_line(doc.number, doc.doc_type),
                            date_line=documents.date_line(doc.place, doc.signed_on, doc.year),
@@ -299,11 +302,8 @@ def minutes_print_get(dialogue_id):
 @roles_required(*MINUTES_READERS)
 def minutes_docx_get(dialogue_id):
     """The minutes as DOCX (Decree 30 layout, type BIÊN BẢN)."""
-    dialogue = get_dialogue(dialogue_id)
-    refused = no_minutes_yet(dialogue)
-    if refused:
-        return refused
-    data, filename = minutes.docx(dialogue, *_issuer())
+    dialogue, doc = minutes_document(dialogue_id)
+    data, filename = documents.render_docx(doc), minutes.docx_filename(dialogue)
     response = current_app.response_class(data, mimetype=documents.DOCX_CONTENT_TYPE)
     response.headers["Content-Disposition"] = 'attachment; filename="%s"' % filename
     return response
