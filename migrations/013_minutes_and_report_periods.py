@@ -7,11 +7,13 @@ from peewee_migrate import Migrator
 
 def _statutory_periods(database):
     """The reports made before: their period is 1/1 of the plan's year to the cut-off, their key the year."""
-    rows = database.execute_sql("SELECT report.id, plan.year, report.cutoff FROM report "
-                                "JOIN plan ON plan.id = report.plan_id").fetchall()
+    report = pw.Table("report", ("id", "plan_id", "cutoff", "period_start", "period_end", "period_key")).bind(database)
+    plan = pw.Table("plan", ("id", "year")).bind(database)
+    rows = list(report.select(report.id, plan.year, report.cutoff).join(plan, on=(plan.id == report.plan_id))
+                .tuples())
     for report_id, year, cutoff in rows:
-        database.execute_sql("UPDATE report SET period_start = %s, period_end = %s, period_key = %s WHERE id = %s"
-                             .replace("%s", database.param), ("%04d-01-01" % year, cutoff, str(year), report_id))
+        report.update({report.period_start: "%04d-01-01" % year, report.period_end: cutoff,
+                       report.period_key: str(year)}).where(report.id == report_id).execute()
 
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
