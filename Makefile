@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+LIBERATION2 := /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
 
-.PHONY: setup run dev test test-pg chromium java postgresql nginx db site bench lint clean
+.PHONY: setup run dev test test-pg chromium java postgresql nginx libreoffice db site bench lint clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js
 
@@ -47,14 +48,21 @@ postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
 
-# The whole suite on SQLite, then again on PostgreSQL (a throw-away cluster per test worker; the browser
-# tests and those marked sqlite_only are skipped there). Each pass prints its own summary; both must pass.
 # nginx (and openssl for a throw-away certificate): tests/test_nginx.py runs deploy/nginx.conf.sample for real.
 nginx:
 	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx openssl; }
 
-test: setup chromium java postgresql nginx
+# The rendering tests print every DOCX with LibreOffice (Liberation fonts, metric-compatible with Times New
+# Roman) and read the PDF back with poppler's pdftotext.
+libreoffice:
+	@{ command -v soffice && command -v pdftotext && ls $(LIBERATION2); } >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	  libreoffice-writer-nogui fonts-liberation2 poppler-utils; }
+
+# The whole suite on SQLite, then again on PostgreSQL (a throw-away cluster per test worker; the browser
+# tests and those marked sqlite_only are skipped there). Each pass prints its own summary; both must pass.
+test: setup chromium java postgresql nginx libreoffice
 	@echo "== pass 1 of 2: SQLite =="
 	$(PY) -m pytest -n 2 -q
 	@echo "== pass 2 of 2: PostgreSQL =="

@@ -416,8 +416,13 @@ class Dialogue(Versioned):
     description = pw.TextField(default="")
     status = pw.CharField(max_length=20, default="scheduled", index=True)
     is_public = pw.BooleanField(default=False)
-    # Minutes, once held
+    # Minutes, once held: the total attendance and, where counted, by group; who kept the minutes
     attendance = pw.IntegerField(null=True)
+    attendance_leaders = pw.IntegerField(null=True)    # lãnh đạo
+    attendance_staff = pw.IntegerField(null=True)      # công chức, viên chức, người lao động
+    attendance_citizens = pw.IntegerField(null=True)   # công dân
+    attendance_guests = pw.IntegerField(null=True)     # khách mời
+    secretary = pw.CharField(max_length=200, default="")  # thư ký: name and title
     discussion = pw.TextField(default="")
     directions = pw.TextField(default="")
     # Program of a Chairman's dialogue (Art. 8): agenda items and the briefing content
@@ -951,6 +956,25 @@ class Opinion(Versioned):
         ).objects()
 
 
+class MinutesAnswer(BaseModel):
+    """What the minutes of a dialogue say of one opinion raised there: the answer given at the
+    meeting and the chair's direction."""
+
+    dialogue = pw.ForeignKeyField(Dialogue, backref="minutes_answers", on_delete="CASCADE")
+    opinion = pw.ForeignKeyField(Opinion, backref="minutes_answers", on_delete="CASCADE")
+    answer = pw.TextField(default="")
+    direction = pw.TextField(default="")
+
+    class Meta:
+        table_name = "minutes_answer"
+        indexes = ((("dialogue", "opinion"), True),)
+
+    @classmethod
+    def of_dialogue(cls, dialogue):
+        """{opinion id: MinutesAnswer} of the dialogue."""
+        return {row.opinion_id: row for row in cls.select().where(cls.dialogue == dialogue.id)}
+
+
 class StatusChange(BaseModel):
     """History of every lifecycle transition (opinions, dialogues, notices, conclusions)."""
 
@@ -1358,7 +1382,9 @@ class Appraisal(BaseModel):
 
 # ---------------------------------------------------------------- reports and audit
 
-REPORT_KINDS = {"midyear": "Báo cáo 6 tháng", "annual": "Báo cáo năm"}
+REPORT_KINDS = {"midyear": "Báo cáo 6 tháng", "annual": "Báo cáo năm", "monthly": "Báo cáo tháng",
+                "quarterly": "Báo cáo quý", "nine_month": "Báo cáo 9 tháng", "range": "Báo cáo theo kỳ"}
+STATUTORY_REPORT_KINDS = ("midyear", "annual")  # the plan's own: 1/1 to the cut-off
 
 
 class Report(Versioned):
@@ -1374,9 +1400,21 @@ class Report(Versioned):
     approved_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     approved_at = pw.DateTimeField(null=True)
     created_at = pw.DateTimeField(default=now)
+    # The period the figures cover (a statutory report: 1/1 to the cut-off) and its key, one report per
+    # plan, kind and period: "2022" (statutory), "2022-03", "2022-Q1", "2022-9T", "2022-01-05..2022-02-10"
+    period_start = pw.DateField(null=True)
+    period_end = pw.DateField(null=True)
+    period_key = pw.CharField(max_length=30, default="")
 
     class Meta:
-        indexes = ((("plan", "kind"), True),)
+        indexes = ((("plan", "kind", "period_key"), True),)
+
+    def save(self, *args, **kwargs):
+        """A statutory report made without its period gets it: 1/1 of the plan's year to the cut-off."""
+        if self.kind in STATUTORY_REPORT_KINDS and not self.period_key:
+            year = Plan.get_by_id(self.plan_id).year
+            self.period_start, self.period_end, self.period_key = dt.date(year, 1, 1), self.cutoff, str(year)
+        return super().save(*args, **kwargs)
 
     @classmethod
     def with_plan(cls):
@@ -1576,8 +1614,8 @@ def record_transition(obj, user, from_status, to_status, note="", at=None):
 
 
 MODELS = [Unit, Agency, User, UserSession, LoginAttempt, Field, Setting, Holiday, Plan, Dialogue, DialogueField,
-          DialogueAttendee, Opinion, StatusChange, ConclusionNotice, Conclusion, ConclusionOpinion, FollowUp, Proposal,
-          Appraisal, Report, Attachment, PublishRun, MailDigest, AuditLog, AuditHead]
+          DialogueAttendee, Opinion, MinutesAnswer, StatusChange, ConclusionNotice, Conclusion, ConclusionOpinion,
+          FollowUp, Proposal, Appraisal, Report, Attachment, PublishRun, MailDigest, AuditLog, AuditHead]
 
 
 def uses_search_index(database=None):

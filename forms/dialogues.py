@@ -165,22 +165,65 @@ class StatusForm(BaseForm):
             raise ValidationError("Vui lòng ghi lý do %s." % DIALOGUE_STATUSES[self.to.data].lower())
 
 
-class MinutesForm(BaseForm):
-    """The minutes of a dialogue once held."""
+def _count(label):
+    return IntegerField(label, validators=[
+        Optional(), NumberRange(min=0, message="Số người không được âm."),
+        NumberRange(max=MAX_ATTENDANCE, message="Tối đa 100.000 người.")],
+        invalid_value_message="Số người phải là số nguyên.")
 
-    attendance = IntegerField("Số người dự", validators=[
+
+class MinutesForm(BaseForm):
+    """The minutes of a dialogue once held; `minutes_form` adds the answer and direction of each opinion."""
+
+    attendance = IntegerField("Tổng số người dự", validators=[
         InputRequired("Vui lòng nhập số người dự."),
         NumberRange(min=0, message="Số người dự không được âm."),
         NumberRange(max=MAX_ATTENDANCE, message="Số người dự tối đa 100.000.")],
         invalid_value_message="Số người dự phải là số nguyên.")
+    attendance_leaders = _count("Lãnh đạo")
+    attendance_staff = _count("Công chức, viên chức, người lao động")
+    attendance_citizens = _count("Công dân")
+    attendance_guests = _count("Khách mời")
+    secretary = StringField("Thư ký (người ghi biên bản)", validators=[
+        Length(max=200, message="Tối đa 200 ký tự.")])
     discussion = TextAreaField("Nội dung trao đổi", validators=[Length(max=20000, message="Tối đa 20.000 ký tự.")])
-    directions = TextAreaField("Ý kiến chỉ đạo của Chánh Văn phòng",
+    directions = TextAreaField("Kết luận, chỉ đạo của người chủ trì",
                                validators=[Length(max=20000, message="Tối đa 20.000 ký tự.")])
     version = HiddenField(validators=[valid_version])
+    opinion_ids = ()
+
+    GROUPS = ("attendance_leaders", "attendance_staff", "attendance_citizens", "attendance_guests")
+
+    def validate_attendance(self, field):
+        counted = [getattr(self, name).data for name in self.GROUPS if getattr(self, name).data is not None]
+        if counted and field.data is not None and sum(counted) != field.data:
+            raise ValidationError("Tổng số người dự (%d) khác tổng các thành phần (%d)." % (field.data, sum(counted)))
 
     def values(self):
-        return {"attendance": self.attendance.data, "discussion": (self.discussion.data or "").strip(),
-                "directions": (self.directions.data or "").strip()}
+        out = {"attendance": self.attendance.data, "secretary": (self.secretary.data or "").strip(),
+               "discussion": (self.discussion.data or "").strip(), "directions": (self.directions.data or "").strip()}
+        out.update({name: getattr(self, name).data for name in self.GROUPS})
+        return out
+
+    def answers(self):
+        """{opinion id: (answer, direction)} as typed."""
+        return {i: ((self["answer_%d" % i].data or "").strip(), (self["direction_%d" % i].data or "").strip())
+                for i in self.opinion_ids}
+
+
+def minutes_form(opinions, formdata=None, data=None):
+    """MinutesForm with a pair of text areas (answer, direction) for each opinion raised at the dialogue."""
+    class Form(MinutesForm):
+        pass
+
+    for opinion in opinions:
+        limit = Length(max=5000, message="Tối đa 5.000 ký tự.")
+        setattr(Form, "answer_%d" % opinion.id, TextAreaField("Trả lời tại buổi đối thoại", validators=[limit]))
+        setattr(Form, "direction_%d" % opinion.id, TextAreaField("Chỉ đạo của người chủ trì", validators=[limit]))
+    Form.opinion_ids = tuple(o.id for o in opinions)
+    if data is not None:
+        return Form(formdata=None, data=data)
+    return Form(formdata=formdata) if formdata is not None else Form()
 
 
 def fast_entry_form(dialogue=None, formdata=None):
@@ -217,5 +260,5 @@ def conflict_fields(current):
 
 
 def minutes_conflict_fields(current):
-    return [("Số người dự", current.attendance), ("Nội dung trao đổi", current.discussion),
-            ("Ý kiến chỉ đạo", current.directions)]
+    return [("Số người dự", current.attendance), ("Thư ký", current.secretary),
+            ("Nội dung trao đổi", current.discussion), ("Kết luận, chỉ đạo", current.directions)]

@@ -1,4 +1,6 @@
-"""Dialogue operations: create with fields and attendees, edit, move along the lifecycle, minutes."""
+"""Dialogue operations: create with fields and attendees, edit, move along the lifecycle.
+
+The minutes are saved by services/minutes.py."""
 from models import DIALOGUE_STATUSES, Dialogue, TransitionError, audit, db, now, record_transition, save_versioned
 
 MINUTES_STATUSES = ("held", "concluded", "completed")  # minutes are written once the dialogue is held
@@ -62,7 +64,3 @@ def minutes_refusal(dialogue):
         return "Chỉ ghi biên bản khi buổi đối thoại đã tổ chức (trạng thái hiện tại: %s)." % dialogue.status_label
     return None
 
-
-def save_minutes(dialogue, version, user, values):
-    return save_versioned(dialogue, version, user, values, action="minutes",
-                          summary="Cập nhật biên bản: %s" % dialogue.title)

@@ -22,7 +22,7 @@ from models import (
     today,
 )
 from services import reports
-from services.documents import DOCX_CONTENT_TYPE, AdministrativeDocument, render_docx
+from services.documents import DOCX_CONTENT_TYPE, AdministrativeDocument, DocumentTable, render_docx
 from services.text import csv_safe, xml_text
 
 CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -41,6 +41,21 @@ def table_rows(figures):
             number = "" if row["key"] == reports.TOTAL else index
             rows.append([number, row["label"]] + [row["counts"][c["key"]] for c in table["columns"]])
         out.append((table["caption"], headers, rows))
+    return out
+
+
+SECTIONS = {"dialogues": "Công tác triển khai, tổ chức đối thoại"}  # the others: under the opinions' results
+RESULTS_SECTION = "Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị"
+
+
+def document_tables(figures):
+    """The tables of the DOCX, each in the narrative's section that cites its figures, numbered "Bảng 1." …"""
+    out = []
+    for index, (table, (caption, headers, rows)) in enumerate(zip(figures["tables"], table_rows(figures),
+                                                                  strict=True), start=1):
+        out.append(DocumentTable("Bảng %d. %s" % (index, caption), headers, [[str(v) for v in row] for row in rows],
+                                 section=SECTIONS.get(table["key"], RESULTS_SECTION),
+                                 total_row=bool(rows) and rows[-1][0] == ""))
     return out
 
 
@@ -168,18 +183,22 @@ def _vn(value):
 
 # ---------------------------------------------------------------- the files, audited
 
-def report_docx(report, figures, province, place):
+def report_document(report, figures, province, place):
     """The report as an administrative document (Decree 30/2020/NĐ-CP) for printing and signing."""
     signer = report.approved_by if report.approved_by_id else User.get_or_none(User.role == "chief",
                                                                                User.active == True)  # noqa: E712
-    return render_docx(AdministrativeDocument(
-        doc_type="BC", type_name="BÁO CÁO", summary=reports.report_title(report.kind, report.plan.year),
+    return AdministrativeDocument(
+        doc_type="BC", type_name="BÁO CÁO", summary=reports.summary_of(report),
         body_md=report.narrative_md, number=report.number, year=report.year or today().year,
         signed_on=report.approved_at.date() if report.approved_at else None, signer_title="CHÁNH VĂN PHÒNG",
         signer_name=signer.full_name if signer else "", recipients=reports.recipients_of(report),
-        tables=[(caption, headers, [[str(v) for v in row] for row in rows])
-                for caption, headers, rows in table_rows(figures)],
-        province=province, place=place, draft=report.status != "approved"))
+        tables=document_tables(figures),
+        province=province, place=place, draft=report.status != "approved")
+
+
+def report_docx(report, figures, province, place):
+    """The report's DOCX bytes."""
+    return render_docx(report_document(report, figures, province, place))
 
 
 def report_file(report, ext, user, province="", place=""):

@@ -31,7 +31,9 @@ from models import (
     CONCLUSION_CLOSED,
     DIALOGUE_KINDS,
     OPEN_STATUSES,
+    OPINION_KINDS,
     REPORT_KINDS,
+    STATUTORY_REPORT_KINDS,
     Conclusion,
     ConclusionNotice,
     ConflictError,
@@ -127,17 +129,70 @@ def number_text(number):
 
 
 def report_title(kind, year):
-    """The summary line of the document (trích yếu)."""
+    """The summary line of a statutory report (trích yếu)."""
     if kind == "midyear":
         return "Kết quả thực hiện công tác đối thoại 6 tháng đầu năm %d" % year
     return "Kết quả thực hiện công tác đối thoại năm %d" % year
 
 
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+PERIOD_KINDS = ("monthly", "quarterly", "nine_month", "range")
+
+
+def period_words(kind, start, end):
+    """"tháng 3 năm 2022", "quý I năm 2022", "9 tháng đầu năm 2022", "từ ngày 05/01/2022 đến ngày 10/02/2022"."""
+    if kind == "monthly":
+        return "tháng %d năm %d" % (start.month, start.year)
+    if kind == "quarterly":
+        return "quý %s năm %d" % (ROMAN[(start.month - 1) // 3 + 1], start.year)
+    if kind == "nine_month":
+        return "9 tháng đầu năm %d" % start.year
+    return "từ ngày %s đến ngày %s" % (start.strftime("%d/%m/%Y"), end.strftime("%d/%m/%Y"))
+
+
+def summary_of(report):
+    """The summary line of the report's document."""
+    if report.kind in STATUTORY_REPORT_KINDS:
+        return report_title(report.kind, report.plan.year)
+    return "Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị %s" % period_words(
+        report.kind, report.period_start, report.period_end)
+
+
 def title_of(report):
-    """"Báo cáo 6 tháng năm 2022", "Báo cáo năm 2022"."""
+    """"Báo cáo 6 tháng năm 2022", "Báo cáo năm 2022", "Báo cáo quý I năm 2022", "Báo cáo từ ngày … đến ngày …"."""
     if report.kind == "annual":
         return "Báo cáo năm %d" % report.plan.year
+    if report.kind in PERIOD_KINDS and report.period_start and report.period_end:
+        return "Báo cáo %s" % period_words(report.kind, report.period_start, report.period_end)
     return "%s năm %d" % (REPORT_KINDS.get(report.kind, report.kind), report.plan.year)
+
+
+def period_of(kind, year=None, month=None, quarter=None, start=None, end=None):
+    """(first day, last day, key) of a periodic report's period; ValueError for an incomplete or reversed one.
+
+    The key tells the periods of one plan and kind apart: "2022-03", "2022-Q1", "2022-9T",
+    "2022-01-05..2022-02-10" (a range belongs to the plan of its end's year).
+    """
+    if kind == "monthly":
+        first = dt.date(year, month, 1)
+        last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        return first, last, "%04d-%02d" % (year, month)
+    if kind == "quarterly":
+        first = dt.date(year, 3 * quarter - 2, 1)
+        last = (dt.date(year, 3 * quarter, 28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        return first, last, "%04d-Q%d" % (year, quarter)
+    if kind == "nine_month":
+        return dt.date(year, 1, 1), dt.date(year, 9, 30), "%04d-9T" % year
+    if kind == "range":
+        if start is None or end is None or end < start:
+            raise ValueError("a range needs a start before its end")
+        return start, end, "%s..%s" % (start.isoformat(), end.isoformat())
+    raise ValueError("not a periodic kind: %s" % kind)
+
+
+def statutory_period(plan, cutoff):
+    """A statutory report's period: 1/1 of the plan's year to the cut-off; its key is the year."""
+    return {"period_start": period_start(plan), "period_end": cutoff, "period_key": str(plan.year)}
 
 
 def status_label(report):
@@ -175,10 +230,7 @@ def _day(value):
 
 # ---------------------------------------------------------------- the figures
 
-def compute_figures(plan, kind, cutoff):
-    """The report's figures for the plan's year up to `cutoff` (see the module's docstring)."""
-    start = period_start(plan)
-    end = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time())  # exclusive
+def _labels():
     labels = {
         "kind": dict(DIALOGUE_KINDS), "audience": dict(AUDIENCES),
         "field": {"f%d" % f.id: f.name for f in Field.select().order_by(Field.position, Field.name)},
@@ -186,37 +238,80 @@ def compute_figures(plan, kind, cutoff):
     }
     labels["field"][NONE] = "Chưa xác định lĩnh vực"
     labels["unit"][NONE] = "Chưa giao đơn vị"
+    return labels
+
+
+def _held_dialogues(begin, end):
+    """The dialogues scheduled from `begin` to before `end` and held (now held, concluded or completed)."""
+    query = (Dialogue.select(Dialogue.id, Dialogue.kind, Dialogue.audience)
+             .where(Dialogue.starts_at >= begin, Dialogue.starts_at < end,
+                    Dialogue.status.in_(HELD_STATUSES)).order_by(Dialogue.starts_at, Dialogue.id))
+    return [{"id": d.id, "dims": {"kind": d.kind}, "cols": [d.audience, TOTAL]} for d in query]
+
+
+def _end_columns(status, deadline, day, open_column):
+    """Where an opinion stands at `day`: "resolved"; or `open_column`, with "overdue" if due before `day`."""
+    if status in RESOLVED_STATUSES:
+        return ["resolved"]
+    if status in OPEN_STATUSES:
+        return [open_column] + (["overdue"] if deadline and deadline < day else [])
+    return []
+
+
+def _opinion_record(opinion, status, cols):
+    """One counted opinion: its id, the dimensions its rows are chosen by, its status and the columns it counts in."""
+    return {"id": opinion.id, "dims": {
+        "audience": opinion.audience, "opinion_kind": opinion.kind,
+        "field": "f%d" % opinion.field_id if opinion.field_id else NONE,
+        "unit": "u%d" % opinion.assigned_unit_id if opinion.assigned_unit_id else NONE}, "status": status, "cols": cols}
+
+
+def _audience_columns():
+    return [(k, v) for k, v in AUDIENCES.items()] + [(TOTAL, "Tổng số")]
+
+
+def _tables(specs, records, labels):
+    """The tables of `specs` (key, caption, domain, dimension, row header, columns, rows shown, note) over `records`:
+    rows "all" (every label) or "used" (those with records), then the total."""
+    tables = []
+    for key, caption, domain, dim, row_header, columns, which, note in specs:
+        items = records[domain]
+        used = {r["dims"][dim] for r in items}
+        keys = [k for k in labels[dim] if which == "all" and k != NONE or k in used]
+        rows = []
+        for row_key in keys + [TOTAL]:
+            members = [r for r in items if row_key == TOTAL or r["dims"][dim] == row_key]
+            counts = {col: sum(1 for r in members if col in r["cols"]) for col, _ in columns}
+            rows.append({"key": row_key, "label": "Tổng cộng" if row_key == TOTAL else labels[dim][row_key],
+                         "counts": counts})
+        tables.append({"key": key, "caption": caption, "domain": domain, "dim": dim, "row_header": row_header,
+                       "columns": [{"key": c, "label": label} for c, label in columns], "rows": rows, "note": note})
+    return tables
+
+
+def compute_figures(plan, kind, cutoff):
+    """The report's figures for the plan's year up to `cutoff` (see the module's docstring)."""
+    start = period_start(plan)
+    end = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time())  # exclusive
+    labels = _labels()
 
     # Dialogues held in the period.
-    dialogues = []
-    query = (Dialogue.select(Dialogue.id, Dialogue.kind, Dialogue.audience)
-             .where(Dialogue.starts_at >= dt.datetime.combine(start, dt.time()), Dialogue.starts_at < end,
-                    Dialogue.status.in_(HELD_STATUSES)).order_by(Dialogue.starts_at, Dialogue.id))
-    for d in query:
-        dialogues.append({"id": d.id, "dims": {"kind": d.kind}, "cols": [d.audience, TOTAL]})
+    dialogues = _held_dialogues(dt.datetime.combine(start, dt.time()), end)
 
     # Opinions received in the period, as they stood at the cut-off.
     in_period = Opinion.select(Opinion.id).where(Opinion.received_on >= start, Opinion.received_on <= cutoff)
     states = _states_at("opinion", in_period, end)
     opinions = []
-    query = (Opinion.select(Opinion.id, Opinion.audience, Opinion.field, Opinion.assigned_unit, Opinion.deadline)
+    query = (Opinion.select(Opinion.id, Opinion.kind, Opinion.audience, Opinion.field, Opinion.assigned_unit,
+                            Opinion.deadline)
              .where(Opinion.id.in_(in_period)).order_by(Opinion.received_on, Opinion.id))
     for o in query:
         status = states.get(o.id, ("received", None))[0]
-        cols = ["received"]
-        if status in ANSWERED_STATUSES:
-            cols.append("answered")
-        if status in RESOLVED_STATUSES:
-            cols.append("resolved")
-        if status in OPEN_STATUSES:
-            cols.append("in_progress")
-            if o.deadline and o.deadline < cutoff:
-                cols.append("overdue")
+        cols = ["received"] + (["answered"] if status in ANSWERED_STATUSES else [])
+        cols += _end_columns(status, o.deadline, cutoff, "in_progress")
         if status == "withdrawn":
             cols.append("withdrawn")
-        opinions.append({"id": o.id, "dims": {
-            "audience": o.audience, "field": "f%d" % o.field_id if o.field_id else NONE,
-            "unit": "u%d" % o.assigned_unit_id if o.assigned_unit_id else NONE}, "status": status, "cols": cols})
+        opinions.append(_opinion_record(o, status, cols))
 
     # Conclusions of the notices signed in the period (the version in force at the cut-off).
     in_force = ConclusionNotice.in_force(ConclusionNotice.select(ConclusionNotice.id), at=end).where(
@@ -243,42 +338,95 @@ def compute_figures(plan, kind, cutoff):
             "status": status, "cols": cols})
 
     records = {"dialogue": dialogues, "opinion": opinions, "conclusion": conclusions}
-    audience_cols = [(k, v) for k, v in AUDIENCES.items()] + [(TOTAL, "Tổng số")]
     specs = [
         ("dialogues", "Số buổi đối thoại đã tổ chức, theo hình thức và đối tượng", "dialogue", "kind",
-         "Hình thức đối thoại", audience_cols, "all"),
+         "Hình thức đối thoại", _audience_columns(), "all", NOTES["dialogues"]),
         ("opinions_audience", "Ý kiến, kiến nghị tiếp nhận và kết quả giải quyết, theo đối tượng", "opinion",
-         "audience", "Đối tượng", OPINION_COLUMNS, "all"),
+         "audience", "Đối tượng", OPINION_COLUMNS, "all", NOTES["opinions"]),
         ("opinions_field", "Ý kiến, kiến nghị theo lĩnh vực", "opinion", "field", "Lĩnh vực",
-         OPINION_COLUMNS, "all"),
+         OPINION_COLUMNS, "all", NOTES["opinions"]),
         ("opinions_unit", "Ý kiến, kiến nghị theo đơn vị xử lý", "opinion", "unit", "Đơn vị xử lý",
-         OPINION_COLUMNS, "used"),
+         OPINION_COLUMNS, "used", NOTES["opinions"]),
         ("conclusions", "Thực hiện kết luận tại các Thông báo kết luận, theo đơn vị chủ trì", "conclusion", "unit",
-         "Đơn vị chủ trì", CONCLUSION_COLUMNS, "used"),
+         "Đơn vị chủ trì", CONCLUSION_COLUMNS, "used", NOTES["conclusions"]),
     ]
-    tables = []
-    for key, caption, domain, dim, row_header, columns, which in specs:
-        items = records[domain]
-        used = {r["dims"][dim] for r in items}
-        keys = [k for k in labels[dim] if which == "all" and k != NONE or k in used]
-        rows = []
-        for row_key in keys + [TOTAL]:
-            members = [r for r in items if row_key == TOTAL or r["dims"][dim] == row_key]
-            counts = {col: sum(1 for r in members if col in r["cols"]) for col, _ in columns}
-            rows.append({"key": row_key, "label": "Tổng cộng" if row_key == TOTAL else labels[dim][row_key],
-                         "counts": counts})
-        tables.append({"key": key, "caption": caption, "domain": domain, "dim": dim, "row_header": row_header,
-                       "columns": [{"key": c, "label": label} for c, label in columns], "rows": rows,
-                       "note": NOTES[domain + "s"]})
     return {"version": FIGURES_VERSION, "plan_year": plan.year, "kind": kind, "start": start.isoformat(),
-            "cutoff": cutoff.isoformat(), "tables": tables, "records": records}
+            "cutoff": cutoff.isoformat(), "tables": _tables(specs, records, labels), "records": records}
+
+
+PERIOD_COLUMNS = [
+    ("carried_over", "Kỳ trước chuyển sang"),
+    ("received", "Tiếp nhận trong kỳ"),
+    ("resolved", "Đã giải quyết xong trong kỳ"),
+    ("pending", "Đang giải quyết cuối kỳ"),
+    ("overdue", "Quá hạn cuối kỳ"),
+]
+PERIOD_NOTE = ("Kỳ trước chuyển sang: tiếp nhận trước ngày đầu kỳ, chưa kết thúc vào ngày đầu kỳ. Giải quyết xong "
+               "trong kỳ: đã giải quyết, đã chuyển cơ quan có thẩm quyền hoặc đã giải thích trong kỳ. Đang giải "
+               "quyết cuối kỳ: chưa kết thúc vào cuối ngày cuối kỳ; quá hạn: trong số đó, hạn xử lý trước ngày cuối "
+               "kỳ. Trạng thái đọc từ lịch sử xử lý.")
+
+
+def compute_period_figures(start, end_day):
+    """A periodic report's figures for the days `start` to `end_day` (inclusive), from the status history.
+
+    The opinions counted: those open at the period's start (carried over) and those received in it.
+    For each, where it stood at the end: resolved in the period (a resolving status reached after the
+    start), pending at the end (an open status), overdue at the end (pending, the deadline before the
+    last day). By audience, kind, field and unit; with the dialogues held in the period.
+    """
+    begin = dt.datetime.combine(start, dt.time())
+    end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time())  # exclusive
+    labels = _labels()
+    labels["opinion_kind"] = dict(OPINION_KINDS)
+    dialogues = _held_dialogues(begin, end)
+
+    before = Opinion.select(Opinion.id).where(Opinion.received_on < start)
+    at_start = _states_at("opinion", before, begin)
+    carried = [i for i, in before.tuples() if at_start.get(i, ("received", None))[0] in OPEN_STATUSES]
+    received = Opinion.select(Opinion.id).where(Opinion.received_on >= start, Opinion.received_on <= end_day)
+    ids = carried + [i for i, in received.tuples()]
+    at_end = _states_at("opinion", Opinion.select(Opinion.id).where(Opinion.id.in_(ids or [0])), end)
+    carried = set(carried)
+    opinions = []
+    query = (Opinion.select(Opinion.id, Opinion.kind, Opinion.audience, Opinion.field, Opinion.assigned_unit,
+                            Opinion.deadline)
+             .where(Opinion.id.in_(ids or [0])).order_by(Opinion.received_on, Opinion.id))
+    for o in query:
+        status = at_end.get(o.id, ("received", None))[0]
+        cols = ["carried_over" if o.id in carried else "received"]
+        cols += _end_columns(status, o.deadline, end_day, "pending")
+        opinions.append(_opinion_record(o, status, cols))
+
+    records = {"dialogue": dialogues, "opinion": opinions, "conclusion": []}
+    specs = [
+        ("dialogues", "Số buổi đối thoại đã tổ chức trong kỳ, theo hình thức và đối tượng", "dialogue", "kind",
+         "Hình thức đối thoại", _audience_columns(), "all", NOTES["dialogues"]),
+        ("opinions_audience", "Ý kiến, kiến nghị trong kỳ, theo đối tượng", "opinion", "audience", "Đối tượng",
+         PERIOD_COLUMNS, "all", PERIOD_NOTE),
+        ("opinions_kind", "Ý kiến, kiến nghị trong kỳ, theo loại", "opinion", "opinion_kind", "Loại",
+         PERIOD_COLUMNS, "all", PERIOD_NOTE),
+        ("opinions_field", "Ý kiến, kiến nghị trong kỳ, theo lĩnh vực", "opinion", "field", "Lĩnh vực",
+         PERIOD_COLUMNS, "all", PERIOD_NOTE),
+        ("opinions_unit", "Ý kiến, kiến nghị trong kỳ, theo đơn vị xử lý", "opinion", "unit", "Đơn vị xử lý",
+         PERIOD_COLUMNS, "used", PERIOD_NOTE),
+    ]
+    return {"version": FIGURES_VERSION, "plan_year": end_day.year, "kind": "period", "start": start.isoformat(),
+            "cutoff": end_day.isoformat(), "tables": _tables(specs, records, labels), "records": records}
+
+
+def live_figures(report):
+    """The figures as the data stands now: the plan's year to the cut-off, or the report's own period."""
+    if report.kind in STATUTORY_REPORT_KINDS:
+        return compute_figures(report.plan, report.kind, report.cutoff)
+    return compute_period_figures(report.period_start, report.period_end)
 
 
 def figures_of(report):
     """The frozen figures of an approved report; the live ones otherwise."""
     if report.status == "approved" and report.figures_json:
         return json.loads(report.figures_json)
-    return compute_figures(report.plan, report.kind, report.cutoff)
+    return live_figures(report)
 
 
 def figure_key(table, row, column):
@@ -327,13 +475,25 @@ def figure_records(domain, ids, user):
 
 # ---------------------------------------------------------------- the steps: create, edit, submit, approve
 
-def create(plan, kind, cutoff, user):
-    """A draft with the narrative outline and the default recipients; IntegrityError if the plan has one of `kind`."""
+def create(plan, kind, cutoff, user, period=None):
+    """A draft with the narrative outline and the default recipients.
+
+    A statutory report covers 1/1 to `cutoff`; a periodic one the `period` (first day, last day, key) of
+    period_of, its cut-off its last day. IntegrityError if the plan has a report of `kind` for that period.
+    """
+    if kind in STATUTORY_REPORT_KINDS:
+        values = statutory_period(plan, cutoff)
+    else:
+        start, end, key = period
+        values, cutoff = {"period_start": start, "period_end": end, "period_key": key}, end
     with db.atomic():
         report = Report.create(plan=plan.id, kind=kind, cutoff=cutoff, narrative_md=NARRATIVE_TEMPLATE,
-                               recipients="\n".join(DEFAULT_RECIPIENTS), status="draft")
+                               recipients="\n".join(DEFAULT_RECIPIENTS), status="draft", **values)
+        report.plan = plan
         record_transition(report, user, "", "draft", "Lập báo cáo")
-        audit(user, "create", report, {"plan": (None, plan.id), "kind": (None, kind), "cutoff": (None, cutoff)},
+        audit(user, "create", report, {"plan": (None, plan.id), "kind": (None, kind), "cutoff": (None, cutoff),
+                                       "period_start": (None, values["period_start"]),
+                                       "period_end": (None, values["period_end"])},
               summary="Lập %s" % title_of(report).lower())
     return report
 
@@ -344,6 +504,10 @@ def save_draft(report, expected_version, user, values):
         current = Report.get_by_id(report.id)
         if current.status != "draft":  # approved or submitted since the page was opened
             raise ConflictError(current)
+        if report.kind in STATUTORY_REPORT_KINDS and "cutoff" in values:
+            values = dict(values, period_end=values["cutoff"])  # 1/1 to the cut-off
+        else:
+            values = {k: v for k, v in values.items() if k != "cutoff"}  # a periodic report's period is fixed
         return save_versioned(report, expected_version, user, values, summary="Sửa %s" % title_of(report).lower())
 
 
@@ -379,7 +543,7 @@ def approve(report, user, expected_version, note=""):
         number = (last or 0) + 1
         if Report.select().where(Report.year == at.year, Report.number == number).exists():
             raise TransitionError("Số %s năm %d đã được dùng; vui lòng thử lại." % (number_text(number), at.year))
-        figures = json.dumps(compute_figures(current.plan, current.kind, current.cutoff), ensure_ascii=False)
+        figures = json.dumps(live_figures(current), ensure_ascii=False)
         saved = save_versioned(current, expected_version, user, {
             "status": "approved", "year": at.year, "number": number, "approved_by": user.id, "approved_at": at},
             action="approve", summary="Phê duyệt %s, số %s (chốt số liệu)" % (title_of(current).lower(),

@@ -66,6 +66,8 @@ TABLE = {
     "/doi-thoai/<int:dialogue_id>/sua": A(get=EDIT, post=EDIT),
     "/doi-thoai/<int:dialogue_id>/trang-thai": A(post=EDIT),
     "/doi-thoai/<int:dialogue_id>/bien-ban": A(get=EDIT, post=EDIT),
+    "/doi-thoai/<int:dialogue_id>/bien-ban/in": A(get=BOSSES),
+    "/doi-thoai/<int:dialogue_id>/bien-ban.docx": A(get=BOSSES),
     "/doi-thoai/<int:dialogue_id>/y-kien": A(post=WRITE),
     # notices: content staff read the signed ones that give their unit a conclusion
     "/thong-bao/": A(get=READ),

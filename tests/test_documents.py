@@ -94,8 +94,8 @@ def test_header_is_a_borderless_fixed_two_column_table(document):
     widths = [cell.width for cell in head.rows[0].cells]
     assert close_mm(widths[0], documents.LEFT_COLUMN_MM) and close_mm(widths[1], documents.RIGHT_COLUMN_MM)
     assert sum(w.mm for w in widths) <= 165.5  # within the text width
-    assert head.rows[0].cells[0].text == "UBND TỈNH BÌNH ĐỊNH\nVĂN PHÒNG"
-    assert head.rows[0].cells[1].text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"
+    assert head.rows[0].cells[0].text == "UBND TỈNH BÌNH ĐỊNH\nVĂN PHÒNG\n"  # the last line is the rule
+    assert head.rows[0].cells[1].text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
 
 
 def _rule_length_mm(paragraph, column_mm):
@@ -103,26 +103,36 @@ def _rule_length_mm(paragraph, column_mm):
     return column_mm - (fmt.left_indent or 0) / 36000 - (fmt.right_indent or 0) / 36000
 
 
+def is_rule(paragraph):
+    """A text-less paragraph whose top border is a solid rule."""
+    borders = paragraph._p.pPr.find(qn("w:pBdr")) if paragraph._p.pPr is not None else None
+    top = borders.find(qn("w:top")) if borders is not None else None
+    return not paragraph.text and top is not None and top.get(qn("w:val")) == "single"
+
+
+def unindented(paragraph):
+    fmt = paragraph.paragraph_format
+    return not fmt.left_indent and not fmt.right_indent
+
+
 def test_issuing_body_and_national_name(document):
     left, right = document.tables[0].rows[0].cells
-    governing, issuer = left.paragraphs
+    governing, issuer, issuer_rule = left.paragraphs
     assert 12 <= size_pt(runs(governing)[0]) <= 13 and not runs(governing)[0].font.bold
     assert runs(issuer)[0].text == "VĂN PHÒNG" and runs(issuer)[0].font.bold
-    national, motto = right.paragraphs
+    national, motto, motto_rule = right.paragraphs
     assert runs(national)[0].text.isupper() and runs(national)[0].font.bold
     assert 12 <= size_pt(runs(national)[0]) <= 13
     assert runs(motto)[0].text == "Độc lập - Tự do - Hạnh phúc" and runs(motto)[0].font.bold
     assert 13 <= size_pt(runs(motto)[0]) <= 14
     for paragraph in (governing, issuer, national, motto):
         assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
-    # the rules: a solid bottom border, short under the issuer, as long as the motto under it
-    for paragraph in (issuer, motto):
-        bottom = paragraph._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
-        assert bottom.get(qn("w:val")) == "single"
+        assert unindented(paragraph)  # the texts keep the whole width of their column
+    # the rules: paragraphs of their own, short under the issuer, as long as the motto under it
+    assert is_rule(issuer_rule) and is_rule(motto_rule)
     issuer_text = documents.text_width_mm("VĂN PHÒNG", 13, bold=True)
-    assert issuer_text / 3 - 1 <= _rule_length_mm(issuer, documents.LEFT_COLUMN_MM) <= issuer_text / 2 + 1
-    motto_rule = _rule_length_mm(motto, documents.RIGHT_COLUMN_MM)
-    assert 55 <= motto_rule <= 70  # the motto, bold 13 pt, is about 60 mm long
+    assert issuer_text / 3 - 1 <= _rule_length_mm(issuer_rule, documents.LEFT_COLUMN_MM) <= issuer_text / 2 + 1
+    assert 55 <= _rule_length_mm(motto_rule, documents.RIGHT_COLUMN_MM) <= 70  # the motto, bold 13 pt: ~60 mm
 
 
 def test_number_and_date_share_a_row(document):
@@ -149,12 +159,14 @@ def test_number_and_date_texts(values, number, date):
 def test_type_name_and_summary(document):
     texts = [p.text for p in document.paragraphs]
     index = texts.index("BÁO CÁO")
-    type_name, summary = document.paragraphs[index], document.paragraphs[index + 1]
+    type_name, summary, rule = document.paragraphs[index:index + 3]
     assert summary.text == "Kết quả thực hiện đối thoại 6 tháng đầu năm 2022"
     for paragraph in (type_name, summary):
-        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER and unindented(paragraph)
         assert all(r.font.bold for r in runs(paragraph))
     assert type_name.text.isupper()
+    summary_mm = documents.text_width_mm(summary.text, 14, bold=True)
+    assert is_rule(rule) and summary_mm / 4 <= _rule_length_mm(rule, documents.TEXT_WIDTH_MM) <= summary_mm / 2
 
 
 def test_body_is_justified_indented_and_spaced(document):
@@ -176,13 +188,79 @@ def test_body_is_justified_indented_and_spaced(document):
     assert bold == ["trực tiếp"]
 
 
-def test_tables_after_the_body(document):
+def test_a_table_without_a_section_comes_after_the_body(document):
     data = document.tables[1]
     assert [c.text for c in data.rows[0].cells] == ["Hình thức", "Số buổi"]
     assert [[c.text for c in row.cells] for row in data.rows[1:]] == [["Định kỳ", "4"], ["Đột xuất", "2"]]
     assert all(r.font.bold for c in data.rows[0].cells for r in runs(c.paragraphs[0]))
     assert data.style.name == "Table Grid"
-    assert "Bảng 1. Số buổi đối thoại" in [p.text for p in document.paragraphs]
+    texts = [p.text for p in document.paragraphs]
+    assert texts.index("Bảng 1. Số buổi đối thoại") > texts.index("- Phòng TCHCQT theo dõi, đôn đốc.")
+
+
+SECTIONED = """## I. KẾT QUẢ
+
+### 1. Công tác triển khai, tổ chức đối thoại
+
+Đã tổ chức các buổi đối thoại.
+
+### 2. Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị
+
+Tiếp nhận các ý kiến.
+
+## II. ĐÁNH GIÁ CHUNG
+"""
+FIELDS_TABLE = documents.DocumentTable(
+    "Bảng 2. Ý kiến theo lĩnh vực", ["STT", "Lĩnh vực", "Tiếp nhận", "Quá hạn"],
+    [["1", "Quyền, lợi ích hợp pháp, chế độ, chính sách", "3", "0"], ["2", "Đào tạo, bồi dưỡng", "2", "1"],
+     ["", "Tổng cộng", "5", "1"]], section="kết quả tiếp nhận, giải quyết ý kiến", total_row=True)
+
+
+def body_order(document):
+    """The body's paragraph texts and tables ("[table: caption]") in document order."""
+    out, last = [], ""
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            last = "".join(t.text or "" for t in child.iter(qn("w:t")))
+            out.append(last)
+        elif child.tag == qn("w:tbl"):
+            out.append("[table after %s]" % last)
+    return out
+
+
+def test_tables_sit_at_the_end_of_the_section_that_cites_them():
+    dialogues = documents.DocumentTable("Bảng 1. Số buổi đối thoại", ["STT", "Hình thức", "Số buổi"],
+                                        [["1", "Định kỳ", "4"]], section="Công tác triển khai, tổ chức đối thoại")
+    document = opened(report(body_md=SECTIONED, tables=[FIELDS_TABLE, dialogues]))
+    order = [t for t in body_order(document) if t]
+    start = order.index("1. Công tác triển khai, tổ chức đối thoại")
+    assert order[start:start + 8] == [
+        "1. Công tác triển khai, tổ chức đối thoại", "Đã tổ chức các buổi đối thoại.", "Bảng 1. Số buổi đối thoại",
+        "[table after Bảng 1. Số buổi đối thoại]",
+        "2. Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị", "Tiếp nhận các ý kiến.", "Bảng 2. Ý kiến theo lĩnh vực",
+        "[table after Bảng 2. Ý kiến theo lĩnh vực]"]
+    assert order[start + 8] == "II. ĐÁNH GIÁ CHUNG"
+
+
+def test_report_tables_repeat_their_header_keep_rows_whole_and_fit_their_columns():
+    document = opened(report(body_md=SECTIONED, tables=[FIELDS_TABLE]))
+    table = document.tables[1]
+    rows = table._tbl.findall(qn("w:tr"))
+    assert rows[0].find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
+    assert all(row.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None for row in rows)
+    assert all(row.find(qn("w:trPr")).find(qn("w:tblHeader")) is None for row in rows[1:])
+    assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+    widths = [cell.width.mm for cell in table.rows[0].cells]
+    assert abs(sum(widths) - documents.TEXT_WIDTH_MM) < 1
+    stt, name, received, overdue = widths
+    assert stt < 16 and stt * 3 < name and received < name and overdue < name
+    assert documents.text_width_mm("STT", 12, bold=True) < stt  # "STT" itself is never cut
+    total = table.rows[-1]
+    assert all(r.font.bold for c in total.cells for r in runs(c.paragraphs[0]))
+    assert not any(r.font.bold for c in table.rows[1].cells for r in runs(c.paragraphs[0]))
+    centred = [c.paragraphs[0].alignment for c in table.rows[1].cells]
+    assert centred == [WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER,
+                       WD_ALIGN_PARAGRAPH.CENTER]
 
 
 def test_recipients_and_signature(document):

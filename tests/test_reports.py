@@ -11,11 +11,13 @@ from collections import Counter
 import pytest
 from bs4 import BeautifulSoup
 from docx import Document
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 import models
 from services import report_exports, reports
 from tests.conftest import user
+from tests.test_minutes import docx_text
 
 PERIODS = {"midyear": dt.date(2022, 6, 13), "annual": dt.date(2022, 11, 23)}
 
@@ -440,7 +442,26 @@ def test_report_as_docx(login, db):
     assert "BÁO CÁO" in texts
     assert "Kết quả thực hiện công tác đối thoại năm 2022" in joined
     assert "Nguyễn Huy Anh" in joined and "Sở Nội vụ;" in joined and "DỰ THẢO" not in joined
-    assert "Số buổi đối thoại đã tổ chức, theo hình thức và đối tượng" in joined
+    assert "Bảng 1. Số buổi đối thoại đã tổ chức, theo hình thức và đối tượng" in joined
+    # each table in the section citing it: the dialogues under I.1, the opinions and conclusions under I.2
+    body = [child for child in document.element.body.iterchildren()]
+    text_of = ["".join(t.text or "" for t in child.iter(qn("w:t"))) if child.tag == qn("w:p") else "[table]"
+               for child in body]
+    first, second = (text_of.index(h) for h in ("1. Công tác triển khai, tổ chức đối thoại",
+                                                "2. Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị"))
+    assessment = text_of.index("II. ĐÁNH GIÁ CHUNG")
+    assert text_of[first:second].count("[table]") == 1
+    assert text_of[second:assessment].count("[table]") == 4
+    figures = document.tables[1:-1]
+    assert len(figures) == 5
+    for table in figures:
+        rows = table._tbl.findall(qn("w:tr"))
+        assert rows[0].find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
+        assert all(row.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None for row in rows)
+        stt, name = table.rows[0].cells[:2]
+        assert stt.text == "STT" and stt.width < name.width / 2
+        assert table.rows[-1].cells[1].text == "Tổng cộng"
+        assert all(run.font.bold for cell in table.rows[-1].cells for p in cell.paragraphs for run in p.runs)
 
 
 # ---------------------------------------------------------------- the register export
@@ -581,3 +602,129 @@ def test_the_dashboard_links_each_report_deadline_to_its_report_or_to_starting_i
     # A specialist sees the deadlines but no link into the reports (they are not theirs to read).
     specialist = login("specialist").get("/").get_data(as_text=True)
     assert "Báo cáo 6 tháng" in specialist and "/bao-cao/" not in specialist
+
+
+# ---------------------------------------------------------------- reports for any period
+
+OPEN = ("received", "assigned", "answer_drafted", "concluded", "in_progress")
+RESOLVED = ("resolved", "referred", "explained")
+PERIOD_COLUMNS = ["Kỳ trước chuyển sang", "Tiếp nhận trong kỳ", "Đã giải quyết xong trong kỳ",
+                  "Đang giải quyết cuối kỳ", "Quá hạn cuối kỳ"]
+
+
+def expected_period_counts(start, end):
+    """The period's figures counted here by a plain loop over every opinion and its history."""
+    begin = dt.datetime.combine(start, dt.time())
+    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    tables = {"opinions_audience": {label: Counter() for label in models.AUDIENCES.values()},
+              "opinions_kind": {label: Counter() for label in models.OPINION_KINDS.values()},
+              "opinions_field": {f.name: Counter() for f in models.Field.select()}, "opinions_unit": {}}
+    for o in models.Opinion.select():
+        if o.received_on < start:
+            if _last_status("opinion", o.id, begin, "received")[0] not in OPEN:
+                continue
+            columns = ["Kỳ trước chuyển sang"]
+        elif o.received_on <= end:
+            columns = ["Tiếp nhận trong kỳ"]
+        else:
+            continue
+        status = _last_status("opinion", o.id, after, "received")[0]
+        if status in RESOLVED:
+            columns.append("Đã giải quyết xong trong kỳ")
+        if status in OPEN:
+            columns.append("Đang giải quyết cuối kỳ")
+            if o.deadline is not None and o.deadline < end:
+                columns.append("Quá hạn cuối kỳ")
+        rows = {"opinions_audience": models.AUDIENCES[o.audience], "opinions_kind": models.OPINION_KINDS[o.kind],
+                "opinions_field": o.field.name if o.field_id else "Chưa xác định lĩnh vực",
+                "opinions_unit": o.assigned_unit.name if o.assigned_unit_id else "Chưa giao đơn vị"}
+        for key, row in rows.items():
+            for label in (row, "Tổng cộng"):
+                tables[key].setdefault(label, Counter()).update(columns)
+    return tables
+
+
+def create_periodic(client, kind, expect=303, **values):
+    data = {"plan_id": plan().id, "kind": kind}
+    data.update(values)
+    response = client.post_form("/bao-cao/moi", data)
+    assert response.status_code == expect, response.get_data(as_text=True)
+    return response
+
+
+@pytest.mark.parametrize("kind, values, start, end", [
+    ("quarterly", {"quarter": "2"}, dt.date(2022, 4, 1), dt.date(2022, 6, 30)),
+    ("monthly", {"month": "3"}, dt.date(2022, 3, 1), dt.date(2022, 3, 31)),
+    ("nine_month", {}, dt.date(2022, 1, 1), dt.date(2022, 9, 30)),
+    ("range", {"period_start": "2022-02-15", "period_end": "2022-05-10"}, dt.date(2022, 2, 15),
+     dt.date(2022, 5, 10)),
+])
+def test_period_figures_match_counts_made_from_the_status_history(login, db, kind, values, start, end):
+    coordinator = login("coordinator")
+    response = create_periodic(coordinator, kind, **values)
+    report = models.Report.get(models.Report.kind == kind)
+    assert response.headers["Location"].endswith("/bao-cao/%d" % report.id)
+    assert (report.period_start, report.period_end, report.cutoff) == (start, end, end)
+    page = coordinator.get("/bao-cao/%d" % report.id)
+    assert soup(page).find(id="report-period").get_text(strip=True) == "Từ %s đến %s" % (
+        start.strftime("%d/%m/%Y"), end.strftime("%d/%m/%Y"))
+    shown = page_tables(page)
+    expected = expected_period_counts(start, end)
+    for key in ("opinions_audience", "opinions_kind", "opinions_field", "opinions_unit"):
+        assert shown[key] == as_plain(expected[key], PERIOD_COLUMNS), key
+    held = sum(1 for d in models.Dialogue.select() if start <= d.starts_at.date() <= end
+               and d.status in ("held", "concluded", "completed"))
+    assert shown["dialogues"]["Tổng cộng"]["Tổng số"] == held
+    total = shown["opinions_audience"]["Tổng cộng"]
+    assert total["Tiếp nhận trong kỳ"] > 0 and total["Đã giải quyết xong trong kỳ"] > 0
+    if kind in ("quarterly", "range"):  # the demo data carry opinions over into these periods
+        assert total["Kỳ trước chuyển sang"] > 0
+
+
+def test_one_report_per_kind_and_period_and_a_range_belongs_to_its_end_years_plan(login, db):
+    coordinator = login("coordinator")
+    create_periodic(coordinator, "quarterly", quarter="1")
+    again = create_periodic(coordinator, "quarterly", expect=422, quarter="1")
+    assert soup(again).find(id="kind-error").get_text(strip=True) == "Đã có báo cáo quý I năm 2022."
+    create_periodic(coordinator, "quarterly", quarter="2")
+    assert models.Report.select().where(models.Report.kind == "quarterly").count() == 2
+    reversed_range = create_periodic(coordinator, "range", expect=422, period_start="2022-05-01",
+                                     period_end="2022-04-01")
+    assert soup(reversed_range).find(id="period_end-error").get_text(strip=True) == \
+        "Ngày cuối kỳ phải từ ngày đầu kỳ trở đi."
+    assert soup(reversed_range).find(id="period_start")["value"] == "2022-05-01"
+    newest = models.Plan.select().order_by(models.Plan.year.desc()).first()
+    create_periodic(coordinator, "range", period_start="%d-12-01" % (newest.year - 1),
+                    period_end="%d-01-31" % newest.year)
+    crossing = models.Report.get(models.Report.kind == "range")
+    assert crossing.plan_id == newest.id and crossing.period_start.year == newest.year - 1
+    listed = soup(coordinator.get("/bao-cao/")).find(id="periodic-reports").get_text(" ", strip=True)
+    assert "Báo cáo quý I năm 2022" in listed and "Báo cáo quý II năm 2022" in listed
+    assert "Báo cáo từ ngày 01/12/%d đến ngày 31/01/%d" % (newest.year - 1, newest.year) in listed
+
+
+def test_a_period_report_is_numbered_frozen_and_exported(login, db):
+    coordinator, chief = login("coordinator"), login("chief")
+    create_periodic(coordinator, "quarterly", quarter="2")
+    report = submit(coordinator, models.Report.get(models.Report.kind == "quarterly"))
+    assert approve(chief, report).status_code == 303
+    approved = models.Report.get_by_id(report.id)
+    assert approved.status == "approved" and approved.number == 1 and approved.figures_json
+    frozen = json.loads(approved.figures_json)
+    assert (frozen["start"], frozen["cutoff"]) == ("2022-04-01", "2022-06-30")
+    before = page_tables(coordinator.get("/bao-cao/%d" % report.id))
+    models.Opinion.create(code="YK-2022-9999", kind="petition", audience="staff", content="Thêm sau khi chốt.",
+                          received_on=dt.date(2022, 5, 2), status="received")
+    assert page_tables(coordinator.get("/bao-cao/%d" % report.id)) == before  # frozen
+    text, _ = docx_text(coordinator.get("/bao-cao/%d.docx" % report.id).data)
+    assert "Số: 01/BC-VP" in text
+    assert "Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị quý II năm 2022" in text
+    assert "Kỳ trước chuyển sang" in text and "DỰ THẢO" not in text
+    book = load_workbook(io.BytesIO(coordinator.get("/bao-cao/%d.xlsx" % report.id).data))
+    assert len(book.worksheets) == 5
+    rows = list(book.worksheets[1].iter_rows(values_only=True))
+    assert rows[1] == ("STT", "Đối tượng", *PERIOD_COLUMNS)
+    assert {r[1]: list(r[2:]) for r in rows[2:]}["Tổng cộng"] == list(before["opinions_audience"]["Tổng cộng"].values())
+    lines = list(csv.reader(io.StringIO(coordinator.get("/bao-cao/%d.csv" % report.id).data.decode("utf-8-sig"))))
+    assert ["Ý kiến, kiến nghị trong kỳ, theo loại"] in lines
+

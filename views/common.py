@@ -1,13 +1,19 @@
-"""Helpers shared by the views: the edit-with-conflict shape, load-or-404, fragment or page, pagination."""
+"""Helpers shared by the views: the edit-with-conflict shape, load-or-404, fragment or page, pagination, the
+documents' issuer."""
 import math
 from urllib.parse import urlencode
 
 import peewee as pw
-from flask import abort, flash, redirect, request
+from flask import abort, current_app, flash, redirect, request
 from htmx_flask import request as htmx_request
 
 from forms import parse_id
 from models import ConflictError
+
+
+def document_issuer():
+    """(province, place) for documents in the Decree 30 layout: "UBND TỈNH <province>", "<place>, ngày …"."""
+    return current_app.config.get("PROVINCE_NAME", "…"), current_app.config.get("DOCUMENT_PLACE", "…")
 
 
 def wants_fragment():

@@ -2,15 +2,15 @@
 import functools
 
 import peewee as pw
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 
 from forms.dialogues import (
     DialogueForm,
-    MinutesForm,
     StatusForm,
     conflict_fields,
     fast_entry_form,
     minutes_conflict_fields,
+    minutes_form,
 )
 from models import (
     AUDIENCES,
@@ -21,6 +21,7 @@ from models import (
     Dialogue,
     DialogueAttendee,
     Field,
+    MinutesAnswer,
     Opinion,
     Plan,
     StatusChange,
@@ -31,9 +32,19 @@ from models import (
     today,
 )
 from services import dialogues as dialogue_service
+from services import documents, minutes
 from services.text import person_sort_key
 from views.auth import roles_required
-from views.common import Page, Refused, edit_with_conflict, get_or_404, page_arg, wants_fragment, year_arg
+from views.common import (
+    Page,
+    Refused,
+    document_issuer,
+    edit_with_conflict,
+    get_or_404,
+    page_arg,
+    wants_fragment,
+    year_arg,
+)
 
 bp = Blueprint("dialogues", __name__, url_prefix="/doi-thoai")
 
@@ -74,7 +85,8 @@ def detail_context(dialogue, **extra):
                    .order_by(ConclusionNotice.created_at, ConclusionNotice.id))
     context = status_context(dialogue)
     context.update(fields=dialogue.fields_in_order(), attendees=attendees, opinions=opinions, notices=notices,
-                   all_fields=all_fields(), entry_form=None, entry_errors={}, may_record=g.user.role in RECORDERS)
+                   all_fields=all_fields(), entry_form=None, entry_errors={}, may_record=g.user.role in RECORDERS,
+                   minutes_attendance=minutes.attendance_text(dialogue) if dialogue.attendance is not None else "—")
     context.update(extra)
     if context["entry_form"] is None:
         context["entry_form"] = fast_entry_form()
@@ -224,21 +236,28 @@ def status_post(dialogue_id):
 
 # ---------------------------------------------------------------- minutes
 
+MINUTES_READERS = ("coordinator", "leader", "chief")  # they read every opinion the minutes list
+
+
 def minutes_page(dialogue, form, errors=None, current=None):
     if current is not None:
         current.updated_by_name = AuditLog.last_editor_name(current)
     return render_template("staff/dialogues/minutes.html", dialogue=dialogue, form=form, errors=errors or {},
-                           blocked=dialogue_service.minutes_refusal(dialogue), current=current,
-                           current_fields=minutes_conflict_fields(current) if current else [])
+                           entries=minutes.items(dialogue), blocked=dialogue_service.minutes_refusal(dialogue),
+                           current=current, current_fields=minutes_conflict_fields(current) if current else [])
 
 
 @bp.get("/<int:dialogue_id>/bien-ban")
 @roles_required(*EDITORS)
 def minutes_get(dialogue_id):
-    """The minutes form (attendance, discussion, the chief's directions)."""
+    """The minutes form (secretary, attendance by group, content, each opinion's answer and direction)."""
     dialogue = get_dialogue(dialogue_id)
-    form = MinutesForm(formdata=None, data={"attendance": dialogue.attendance, "discussion": dialogue.discussion,
-                                            "directions": dialogue.directions, "version": dialogue.version})
+    data = {name: getattr(dialogue, name) for name in (
+        "attendance", "attendance_leaders", "attendance_staff", "attendance_citizens", "attendance_guests",
+        "secretary", "discussion", "directions", "version")}
+    for opinion_id, entry in MinutesAnswer.of_dialogue(dialogue).items():
+        data["answer_%d" % opinion_id], data["direction_%d" % opinion_id] = entry.answer, entry.direction
+    form = minutes_form(minutes.raised_opinions(dialogue), data=data)
     return minutes_page(dialogue, form), 409 if dialogue_service.minutes_refusal(dialogue) else 200
 
 
@@ -247,15 +266,47 @@ def minutes_get(dialogue_id):
 def minutes_post(dialogue_id):
     """Save the minutes, with conflict detection."""
     dialogue = get_dialogue(dialogue_id)
-    form = MinutesForm()
+    form = minutes_form(minutes.raised_opinions(dialogue), formdata=request.form)
     if dialogue_service.minutes_refusal(dialogue):
         return minutes_page(dialogue, form), 409
 
     def save(form):
-        return dialogue_service.save_minutes(dialogue, form.version.data, g.user, form.values())
+        return minutes.save(dialogue, form.version.data, g.user, form.values(), form.answers())
 
     return edit_with_conflict(form, functools.partial(minutes_page, dialogue), save,
                               saved_to_detail("Đã lưu biên bản.", "bien-ban"))
+
+
+def minutes_document(dialogue_id):
+    """(the dialogue, its minutes as a document); a 409 page while it has not been held (no minutes yet)."""
+    dialogue = get_dialogue(dialogue_id)
+    refusal = dialogue_service.minutes_refusal(dialogue)
+    if refusal:
+        abort(make_response(render_template("errors/error.html", code=409, title="Chưa có biên bản",
+                                            message=refusal), 409))
+    return dialogue, minutes.administrative_document(dialogue, *document_issuer())
+
+
+@bp.get("/<int:dialogue_id>/bien-ban/in")
+@roles_required(*MINUTES_READERS)
+def minutes_print_get(dialogue_id):
+    """The minutes laid out like the signed document (Biên bản), for the browser's print command."""
+    dialogue, doc = minutes_document(dialogue_id)
+    return render_template("staff/dialogues/minutes_print.html", dialogue=dialogue, doc=doc,
+                           number_line=documents.number_line(doc.number, doc.doc_type),
+                           date_line=documents.date_line(doc.place, doc.signed_on, doc.year),
+                           recipients=documents.recipient_lines(doc.recipients))
+
+
+@bp.get("/<int:dialogue_id>/bien-ban.docx")
+@roles_required(*MINUTES_READERS)
+def minutes_docx_get(dialogue_id):
+    """The minutes as DOCX (Decree 30 layout, type BIÊN BẢN)."""
+    dialogue, doc = minutes_document(dialogue_id)
+    data, filename = documents.render_docx(doc), minutes.docx_filename(dialogue)
+    response = current_app.response_class(data, mimetype=documents.DOCX_CONTENT_TYPE)
+    response.headers["Content-Disposition"] = 'attachment; filename="%s"' % filename
+    return response
 
 
 # ---------------------------------------------------------------- fast entry during a meeting

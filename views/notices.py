@@ -19,7 +19,16 @@ from forms.notices import DEADLINE_MODES, ConclusionForm, NoteForm, NoticeForm, 
 from models import NOTICE_STATUSES, AuditLog, Conclusion, ConclusionNotice, ConflictError, Dialogue, StatusChange, today
 from services import documents, notice_drafts, notices
 from views.auth import roles_required
-from views.common import Page, edit_with_conflict, get_or_404, invalid_status, page_arg, wants_fragment, year_arg
+from views.common import (
+    Page,
+    document_issuer,
+    edit_with_conflict,
+    get_or_404,
+    invalid_status,
+    page_arg,
+    wants_fragment,
+    year_arg,
+)
 
 bp = Blueprint("notices", __name__, url_prefix="/thong-bao")
 
@@ -368,16 +377,12 @@ def correct_post(notice_id):
 
 # ---------------------------------------------------------------- printable page and DOCX
 
-def _issuer():
-    return current_app.config.get("PROVINCE_NAME", "…"), current_app.config.get("DOCUMENT_PLACE", "…")
-
-
 @bp.get("/<int:notice_id>/in")
 @roles_required(*READERS)
 def print_get(notice_id):
     """The notice laid out like the signed document, for the browser's print command."""
     notice = get_notice(notice_id)
-    doc = notice_drafts.administrative_document(notice, *_issuer())
+    doc = notice_drafts.administrative_document(notice, *document_issuer())
     return render_template("staff/notices/print.html", notice=notice, doc=doc,
                            number_line=documents.number_line(doc.number, doc.doc_type),
                            date_line=documents.date_line(doc.place, doc.signed_on, doc.year),
@@ -389,7 +394,7 @@ def print_get(notice_id):
 @roles_required(*READERS)
 def docx_get(notice_id):
     """The notice as DOCX (Decree 30 layout)."""
-    data, filename = notice_drafts.docx(get_notice(notice_id), *_issuer())
+    data, filename = notice_drafts.docx(get_notice(notice_id), *document_issuer())
     response = current_app.response_class(data, mimetype=documents.DOCX_CONTENT_TYPE)
     response.headers["Content-Disposition"] = 'attachment; filename="%s"' % filename
     return response

@@ -1,4 +1,4 @@
-"""The routes of the statutory reports (báo cáo 6 tháng, báo cáo năm) and of the register's exports.
+"""The routes of the reports (báo cáo 6 tháng, năm, and for any period) and of the register's exports.
 
 List, create, figures with the lists they count, narrative, submit and approval (numbered,
 frozen), exports (DOCX, XLSX, CSV); the opinion register as XLSX and CSV.
@@ -11,7 +11,17 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 from forms import parse_id
 from forms.opinions import register_filters
 from forms.reports import ApproveForm, EditReportForm, NewReportForm, StatusForm
-from models import CONCLUSION_STATUSES, REPORT_KINDS, AuditLog, Plan, Report, StatusChange, TransitionError, today
+from models import (
+    CONCLUSION_STATUSES,
+    REPORT_KINDS,
+    STATUTORY_REPORT_KINDS,
+    AuditLog,
+    Plan,
+    Report,
+    StatusChange,
+    TransitionError,
+    today,
+)
 from services import report_exports, reports
 from services.reports import REPORT_STATUSES, status_label
 from views.auth import roles_required
@@ -54,23 +64,27 @@ def _to_detail(message):
 @bp.get("/")
 @roles_required(*READERS)
 def list_get():
-    """The plans, newest first, each with its 6-month and annual report (or the button to start it)."""
+    """The plans, newest first, each with its 6-month and annual report (or the button to start it); then the
+    reports for other periods, newest period first."""
     plans = list(Plan.select().order_by(Plan.year.desc()))
     by_plan = {}
-    for report in Report.select().where(Report.plan.in_([p.id for p in plans] or [0])):
+    for report in Report.select().where(Report.plan.in_([p.id for p in plans] or [0]),
+                                        Report.kind.in_(STATUTORY_REPORT_KINDS)):
         by_plan[(report.plan_id, report.kind)] = report
+    periodic = list(Report.with_plan().where(Report.kind.not_in(STATUTORY_REPORT_KINDS))
+                    .order_by(Report.period_end.desc(), Report.period_start.desc(), Report.id.desc()))
     on = today()
     rows = []
     for plan in plans:
-        for kind in REPORT_KINDS:
+        for kind in STATUTORY_REPORT_KINDS:
             due = reports.due_date(plan, kind)
             rows.append({"plan": plan, "kind": kind, "due": due, "days_left": (due - on).days,
                          "report": by_plan.get((plan.id, kind))})
-    return render_template("staff/reports/list.html", rows=rows, can_create=g.user.role in EDITORS)
+    return render_template("staff/reports/list.html", rows=rows, periodic=periodic, can_create=g.user.role in EDITORS)
 
 
 def _new_page(form, errors=None, current=None):
-    defaults = [(p, kind, reports.default_cutoff(p, kind)) for p in form.plans for kind in REPORT_KINDS]
+    defaults = [(p, kind, reports.default_cutoff(p, kind)) for p in form.plans for kind in STATUTORY_REPORT_KINDS]
     return render_template("staff/reports/new.html", form=form, errors=errors or {}, defaults=defaults)
 
 
@@ -86,8 +100,10 @@ def new_get():
         form.kind.data = kind
     elif current is not None and form.plan_id.data == current.id:
         form.kind.data = "midyear" if today() <= reports.due_date(current, "midyear") else "annual"
-    if form.plan is not None:
+    if form.plan is not None and form.kind.data in STATUTORY_REPORT_KINDS:
         form.cutoff.data = reports.default_cutoff(form.plan, form.kind.data)
+    form.month.data = str(today().month)
+    form.quarter.data = str((today().month - 1) // 3 + 1)
     return _new_page(form)
 
 
@@ -98,6 +114,8 @@ def new_post():
     def save(form):
         plan, kind = form.plan, form.kind.data
         try:
+            if kind not in STATUTORY_REPORT_KINDS:
+                return reports.create(plan, kind, None, g.user, period=form.period)
             return reports.create(plan, kind, form.cutoff.data or reports.default_cutoff(plan, kind), g.user)
         except pw.IntegrityError:  # created by someone else a moment ago
             form.kind.errors.append(form.taken(kind))
@@ -113,7 +131,8 @@ def _detail(report, status_form=None, status_errors=None, conflict=None):
     return render_template(
         "staff/reports/detail.html", report=report, figures=reports.figures_of(report),
         history=list(StatusChange.for_object(report)), recipients=reports.recipients_of(report),
-        due=reports.due_date(report.plan, report.kind), start=reports.period_start(report.plan), on=today(),
+        due=reports.due_date(report.plan, report.kind) if report.kind in STATUTORY_REPORT_KINDS else None,
+        start=report.period_start or reports.period_start(report.plan), on=today(),
         can_edit=g.user.role in EDITORS, can_approve=g.user.role in APPROVERS, status_form=status_form,
         status_errors=status_errors or {}, conflict=conflict,
         conflict_fields=_conflict_fields(conflict) if conflict else [])
