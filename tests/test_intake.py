@@ -10,6 +10,7 @@ from pathlib import Path
 
 import itsdangerous.timed
 import pytest
+from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
 
 from intake import codes
@@ -31,6 +32,8 @@ from tests.intake_support import (
     make_app,
     valid_form,
 )
+from tests.test_remind import Inbox, free_port
+from tests.test_site_checks import CANARY, describe, run_vnu
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -462,3 +465,59 @@ def test_setup_loads_demo_fields_only_into_an_empty_list(intake_app):
     assert "đã sẵn sàng" in runner.invoke(args=["setup", "--demo-fields"]).output
     with im.db.connection_context():
         assert im.FieldChoice.select().count() == 5
+
+
+# ---------------------------------------------------------------- the confirmation mail
+
+def test_a_given_email_gets_the_code_and_the_lookup_address_never_the_content(tmp_path):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
+                       MAIL_SENDER="Văn phòng UBND tỉnh <tiepnhan@vpubnd.example.vn>",
+                       INTAKE_PUBLIC_URL="https://yeucau.example.gov.vn/")
+        citizen = Citizen(app)
+        citizen.submit()
+        code = citizen.receipt_code()
+        citizen.submit(valid_form(email="", phone="0987654321"))
+    finally:
+        controller.stop()
+    [message] = inbox.to(EMAIL)
+    assert len(inbox.messages) == 1  # no e-mail given, no mail
+    body = message.get_body(("plain",)).get_content()
+    assert code in message["Subject"] and code in body
+    assert "https://yeucau.example.gov.vn/tra-cuu/" in body
+    for secret in (TITLE, CONTENT, ADDRESS, "0912"):
+        assert secret not in body and secret not in message["Subject"]
+
+
+# ---------------------------------------------------------------- valid HTML
+
+def test_every_intake_page_is_valid_html(tmp_path):
+    app = make_app(tmp_path, INTAKE_LOOKUP_LIMIT=2)
+    with im.db.connection_context():
+        im.FieldChoice.replace_all([{"code": "khac", "name": "Lĩnh vực khác"}])
+    citizen = Citizen(app)
+    pages = {"form": citizen.get("/").get_data(as_text=True),
+             "form-errors": citizen.submit({"phone": "1", "content": LONG}).get_data(as_text=True),
+             "robot": citizen.submit(valid_form(website="x")).get_data(as_text=True)}
+    citizen.submit(valid_form(field="khac"), files=[(io.BytesIO(PDF), "don.pdf")])
+    pages["receipt"] = citizen.get("/bien-nhan/").get_data(as_text=True)
+    pages["lookup"] = citizen.lookup(citizen.receipt_code()).get_data(as_text=True)
+    pages["lookup-error"] = citizen.lookup("abc").get_data(as_text=True)
+    pages["too-many"] = citizen.lookup("abc").get_data(as_text=True)
+    pages["not-found"] = citizen.get("/khong-co/").get_data(as_text=True)
+    assert "Quá nhiều yêu cầu" in pages["too-many"] and "Không tìm thấy trang" in pages["not-found"]
+    paths = []
+    for name, html in pages.items():
+        path = tmp_path / ("%s.html" % name)
+        path.write_text(html, encoding="utf-8")
+        paths.append(path)
+    canary = tmp_path / "canary.html"
+    canary.write_text(CANARY, encoding="utf-8")
+    messages = run_vnu([*paths, canary])
+    errors = [m for m in messages if m.get("type") in ("error", "non-document-error") or m.get("subType") == "fatal"]
+    assert any(m.get("url", "").endswith("/canary.html") for m in errors), messages
+    errors = [m for m in errors if not m.get("url", "").endswith("/canary.html")]
+    assert errors == [], "\n".join(describe(m, tmp_path) for m in errors)
