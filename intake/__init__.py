@@ -4,7 +4,7 @@ Its own database (INTAKE_DATABASE_URL, default sqlite:///instance/intake.db), it
 (INTAKE_SECRET_KEY, else generated once into instance/intake_secret_key) and its own tables
 (intake/models.py). It never imports the internal app's models.py or a staff view
 (tests/test_intake.py checks it in a fresh interpreter); it shares services.text, services.privacy
-and services.mail only.
+services.mail and services.tracking only.
 """
 import os
 import secrets

@@ -12,9 +12,8 @@ import hmac
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-import intake.codes as codes
-import intake.statuses as statuses
 from intake.models import KINDS, FieldChoice, Submission, SubmissionFile, db, now
+from services import tracking
 
 bp = Blueprint("intake_api", __name__, url_prefix="/api/v1")
 
@@ -71,7 +70,7 @@ def submissions_get():
 
 
 def _pending_or_404(code):
-    submission = Submission.by_code(codes.normalize(code) or "")
+    submission = Submission.by_code(tracking.normalize(code) or "")
     if submission is None:
         abort(404)
     return submission
@@ -109,9 +108,9 @@ def statuses_post():
     created = updated = 0
     with db.atomic():
         for item in items:
-            code = codes.normalize(item.get("code")) if isinstance(item, dict) else None
+            code = tracking.normalize(item.get("code")) if isinstance(item, dict) else None
             status = item.get("status") if code else None
-            if status not in statuses.STATUSES:
+            if status not in tracking.PUBLIC_STATUSES:
                 abort(400)
             values = {
                 "status": status,

@@ -7,7 +7,6 @@ import logging
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
-import intake.statuses as statuses
 from services import mail
 
 log = logging.getLogger(__name__)
@@ -29,16 +28,6 @@ def receipt_message(config, to, code, kind_label, lookup_url):
         "",
         "Mã tra cứu: %s" % code,
         "Tra cứu tình trạng tại: %s (nhập mã tra cứu)." % lookup_url,
-        "",
-        "Thư này được gửi tự động; xin không trả lời thư.",
-    ])
-
-
-def status_message(config, to, code, status, lookup_url):
-    return _message(config, to, "Yêu cầu %s: %s" % (code, statuses.label(status)), [
-        "Tình trạng yêu cầu %s của ông/bà: %s." % (code, statuses.label(status)),
-        "",
-        "Xem chi tiết tại: %s (nhập mã tra cứu)." % lookup_url,
         "",
         "Thư này được gửi tự động; xin không trả lời thư.",
     ])

@@ -4,12 +4,11 @@ import datetime as dt
 import peewee as pw
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-import intake.codes as codes
 import intake.forms as forms
 import intake.limits as limits
 import intake.mail as mail
-import intake.statuses as statuses
 from intake.models import KINDS, FieldChoice, Submission, SubmissionFile, db, now
+from services import tracking
 
 bp = Blueprint("intake", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/intake")
@@ -64,7 +63,7 @@ def _store(values, files):
         try:
             with db.atomic():
                 submission = Submission.create(
-                    code=codes.new_code(), kind=values["kind"], full_name=values["full_name"],
+                    code=tracking.new_code(), kind=values["kind"], full_name=values["full_name"],
                     phone=values["phone_e164"], email=values["email"], address=values["address"],
                     field_code=values["field"], title=values["title"], content=values["content"],
                     consent_version=forms.CONSENT_VERSION, consent_at=now())
@@ -98,7 +97,7 @@ def lookup_post():
         return limits.too_many()
     limits.count("lookup", [limits.client_address()], limits.MINUTE)
     typed = forms.one_line(request.form.get("code"))[:60]
-    code = codes.normalize(typed)
+    code = tracking.normalize(typed)
     found, error = None, None
     if not typed:
         error = "Vui lòng nhập mã tra cứu."
@@ -119,9 +118,9 @@ def _public(submission):
         "code": submission.code,
         "kind": submission.kind_label,
         "received_at": submission.received_at,
-        "status": statuses.label(submission.status),
+        "status": tracking.status_label(submission.status),
         "status_at": submission.status_at,
-        "next_step": statuses.next_step(submission.status),
+        "next_step": tracking.status_next_step(submission.status),
         "dialogue_at": submission.dialogue_at if submission.status == "scheduled" else None,
         "dialogue_place": submission.dialogue_place if submission.status == "scheduled" else "",
         "public_note": submission.public_note,

@@ -13,8 +13,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
 
-from intake import codes
 from intake import models as im
+from services import tracking as codes
 from services.text import is_blank
 from tests.intake_support import (
     ADDRESS,
