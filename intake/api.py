@@ -6,7 +6,6 @@ POST /api/v1/submissions/<code>/ack              stored inside: the person's dat
 POST /api/v1/statuses                            statuses to show at the lookup (unknown codes are created)
 PUT  /api/v1/fields                              the list of fields the form offers
 """
-import datetime as dt
 import hashlib
 import hmac
 
@@ -38,12 +37,10 @@ def _iso(value):
 
 
 def _parse_time(value):
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromisoformat(str(value)).replace(tzinfo=None)
-    except ValueError:
+    parsed = tracking.parse_time(value)
+    if value and parsed is None:
         abort(400)
+    return parsed
 
 
 def _submission_json(submission):

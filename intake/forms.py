@@ -7,10 +7,11 @@ checked by `refusal()`: a robot's post gets one message and nothing is stored.
 import datetime as dt
 import re
 
-import phonenumbers
 from itsdangerous import BadSignature, TimestampSigner
 
 from intake.models import KINDS
+from services.file_types import sniff
+from services.privacy import vietnamese_phone
 from services.text import clean_typed, is_blank
 
 CONSENT_VERSION = "2025-01"
@@ -35,35 +36,6 @@ def one_line(value):
 def paragraphs(value):
     value = clean_typed(value or "").strip()
     return "" if is_blank(value) else value
-
-
-def sniff(head):
-    """The type a file's first bytes prove: PDF, PNG or JPEG; None for anything else, whatever its name."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    return None
-
-
-def phone_number(text):
-    """A Vietnamese phone number in E.164 (+84…), or None when it is not one."""
-    try:
-        number = phonenumbers.parse(text, "VN")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number_for_region(number, "VN"):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def national(e164):
-    """+84912345678 → 0912 345 678, as people write it."""
-    if not e164:
-        return ""
-    return phonenumbers.format_number(phonenumbers.parse(e164, "VN"), phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def started_token(secret):
@@ -99,7 +71,7 @@ def _files(uploads, errors):
         data = upload.stream.read(MAX_FILE_BYTES + 1)
         name = one_line(re.split(r"[\\/]", upload.filename)[-1])[:200] or "tep-dinh-kem"
         content_type = sniff(data[:16])
-        if content_type is None:
+        if content_type not in FILE_TYPES:  # PDF, JPEG, PNG (the internal app takes WebP too, the form does not)
             errors["attachments"] = ("Tệp “%s” không phải PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, "
                                      "không theo tên)." % name)
             return []
@@ -125,7 +97,7 @@ def validate(form, uploads, field_codes):
         if len(values[name]) > limit and name not in errors:
             errors[name] = "Tối đa %d ký tự (đã nhập %d)." % (limit, len(values[name]))
     if values["phone"]:
-        e164 = phone_number(values["phone"])
+        e164 = vietnamese_phone(values["phone"])
         if e164 is None:
             errors["phone"] = "Số điện thoại không đúng dạng số Việt Nam (ví dụ 0912 345 678)."
         values["phone_e164"] = e164 or ""

@@ -10,6 +10,7 @@ codes for online requests, the internal app for the counter's, the phone's and t
 Statuses: the internal app maps its own statuses onto the keys of PUBLIC_STATUSES
 (services/intake_sync.py) and pushes them; the intake service shows their words and next step.
 """
+import datetime as dt
 import re
 import secrets
 
@@ -73,3 +74,13 @@ def status_label(status):
 
 def status_next_step(status):
     return PUBLIC_STATUSES.get(status, ("", ""))[1]
+
+
+def parse_time(value):
+    """A time as the two apps exchange it (ISO 8601), as a naive local datetime; None when empty or unreadable."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(value)).replace(tzinfo=None)
+    except ValueError:
+        return None
