@@ -3,8 +3,9 @@
 Starts the intake app on 127.0.0.1 over a fresh database with TRUSTED_PROXIES=1 and INTAKE_MIN_FILL_SECONDS=0,
 then simulated citizens, each with its own X-Forwarded-For address (so the per-address limits see distinct
 clients, as behind nginx), send requests through the real form (GET for the CSRF token and start time, then
-POST) from several threads at once, and afterwards look codes up (POST /tra-cuu/). Prints the machine-speed
-line, submissions per second (whole GET + POST cycles answered 303), errors, and lookup p50/p95/p99.
+POST) from several threads at once, and afterwards look codes up (POST /tra-cuu/), by 2 clients at once and
+by --threads clients at once (the server's 8 threads all busy). Prints the machine-speed line, submissions per
+second (whole GET + POST cycles answered 303), errors, and lookup p50/p95/p99.
 Targets (issue 11): 50 submissions a second without an error; lookups p95 under 20 ms.
 
     .venv/bin/python bench/intake.py [--submissions 600] [--lookups 2000] [--threads 8] [--workers 2]
@@ -118,7 +119,7 @@ def submit_all(port, total, threads):
     return codes, errors, run_threads(worker, threads)
 
 
-def lookup_all(port, codes, total, threads):
+def lookup_all(port, codes, total, threads, phase=0):
     """`total` lookups of known codes; each citizen (address) looks up 8 times (the limit is 10 a minute)."""
     timings, errors, lock = [], [], threading.Lock()
     counter = iter(range(total))
@@ -129,7 +130,7 @@ def lookup_all(port, codes, total, threads):
             if citizen is None or done == 8:
                 if citizen:
                     citizen.close()
-                citizen = Citizen(port, "172.%d.%d.%d" % (16 + index, (n // 250) % 250, n % 250 + 1))
+                citizen = Citizen(port, "172.%d.%d.%d" % (16 + index, (n // 250) % 50 + 50 * phase, n % 250 + 1))
                 token = citizen.hidden("/tra-cuu/")["csrf_token"]
                 done = 0
             code = codes[n % len(codes)]
@@ -184,10 +185,13 @@ def main():
         print("submissions: %d answered 303 in %.1f s = %.1f submissions/s (GET form + POST each), %d errors%s"
               % (len(codes), seconds, len(codes) / seconds, len(errors), (": " + errors[0]) if errors else ""))
         print("codes unique: %s" % (len(set(codes)) == len(codes)))
-        timings, failed, seconds = lookup_all(port, codes, args.lookups, args.threads)
-        print("lookups: %d in %.1f s = %.1f/s, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms, %d errors" % (
-            len(timings), seconds, len(timings) / seconds, percentile(timings, 0.5), percentile(timings, 0.95),
-            percentile(timings, 0.99), max(timings) if timings else float("nan"), len(failed)))
+        for phase, clients in enumerate(sorted({2, args.threads})):  # new addresses each phase (10 a minute each)
+            timings, failed, seconds = lookup_all(port, codes, args.lookups, clients, phase)
+            print("lookups, %d clients at once: %d in %.1f s = %.1f/s, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, "
+                  "max %.1f ms, %d errors" % (
+                      clients, len(timings), seconds, len(timings) / seconds, percentile(timings, 0.5),
+                      percentile(timings, 0.95), percentile(timings, 0.99), max(timings) if timings else float("nan"),
+                      len(failed)))
         tracebacks = (folder / "error.log").read_text().count("Traceback")
         print("server errors in the log (Traceback): %d" % tracebacks)
     finally:

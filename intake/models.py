@@ -26,8 +26,15 @@ KINDS = {
 PERSONAL = ("full_name", "phone", "email", "address", "title", "content")
 
 
+POOL_SIZE = 16  # connections a process keeps open (a lookup then costs no connection set-up)
+
+
 def open_database(url):
-    """A Peewee database for INTAKE_DATABASE_URL; SQLite with WAL, secure_delete and immediate transactions."""
+    """A Peewee database for INTAKE_DATABASE_URL; SQLite with WAL, secure_delete and immediate transactions,
+    its connections kept in a small pool across requests."""
+    if url.startswith("sqlite:") and ":memory:" not in url:
+        return connect("sqlite+pool:" + url[len("sqlite:"):], max_connections=POOL_SIZE, stale_timeout=600,
+                       timeout=30, check_same_thread=False, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     if url.startswith("sqlite"):
         return connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False)
     return connect(url)
@@ -150,11 +157,17 @@ class RateEvent(BaseModel):
 
     @classmethod
     def add(cls, bucket, keys, window):
-        """Count an event for each key; events older than the window are forgotten at the same time."""
+        """Count an event for each key; events older than the window are forgotten (at most once a minute
+        per bucket and process: a delete on every lookup would make each one a bigger write)."""
+        moment = now()
         with db.atomic():
-            cls.delete().where(cls.bucket == bucket, cls.at < now() - window).execute()
-            for key in keys:
-                cls.create(bucket=bucket, key=key)
+            if _pruned.get(bucket, dt.datetime.min) < moment - dt.timedelta(minutes=1):
+                cls.delete().where(cls.bucket == bucket, cls.at < moment - window).execute()
+                _pruned[bucket] = moment
+            cls.insert_many([{"bucket": bucket, "key": key, "at": moment} for key in keys]).execute()
+
+
+_pruned = {}  # bucket → when this process last deleted its expired events
 
 
 def keyed(secret, value):

@@ -2,6 +2,7 @@
 import re
 
 from intake import create_intake_app
+from intake import models as im
 
 TOKEN = "test-intake-token"
 NAME = "Phạm Thị Hồng Nhung"
@@ -66,3 +67,11 @@ class Citizen:
 
 def bearer(token=TOKEN):
     return {"Authorization": "Bearer %s" % token}
+
+
+def close_intake_db():
+    """Close the intake app's connections (the request's one and the idle ones of its pool)."""
+    if not im.db.is_closed():
+        im.db.close()
+    if hasattr(im.db.obj, "close_idle"):
+        im.db.obj.close_idle()

@@ -28,6 +28,7 @@ from tests.intake_support import (
     TITLE,
     Citizen,
     bearer,
+    close_intake_db,
     hidden_fields,
     make_app,
     valid_form,
@@ -42,8 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def intake_app(tmp_path):
     app = make_app(tmp_path)
     yield app
-    if not im.db.is_closed():
-        im.db.close()
+    close_intake_db()
 
 
 @pytest.fixture

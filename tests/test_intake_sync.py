@@ -10,14 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 import models
 from intake import models as im
 from services import deadlines, intake_sync
 from tests.conftest import user
-from tests.intake_support import EMAIL, NAME, PDF, TITLE, Citizen, bearer, make_app, valid_form
-from tests.test_remind import Inbox, free_port
+from tests.intake_support import EMAIL, NAME, PDF, TITLE, Citizen, bearer, close_intake_db, make_app, valid_form
+from tests.test_remind import inbox  # noqa: F401  (the SMTP server fixture)
 
 
 class WsgiClient(intake_sync.Client):
@@ -42,8 +41,7 @@ def intake_app(tmp_path):
     folder.mkdir()
     app = make_app(folder)
     yield app
-    if not im.db.is_closed():
-        im.db.close()
+    close_intake_db()
 
 
 def sync(app, intake_app, **kwargs):
@@ -142,15 +140,10 @@ def test_the_token_file_of_make_intake_is_read_when_no_token_is_set(tmp_path):
 # ---------------------------------------------------------------- triage, statuses pushed and mailed
 
 @pytest.fixture
-def inbox(app):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_STARTTLS=False,
-                      MAIL_USERNAME="", MAIL_SENDER="doithoai@vpubnd.example.vn",
-                      INTAKE_PUBLIC_URL="https://yeucau.example.gov.vn/")
-    yield handler
-    controller.stop()
+def mailbox(app, inbox):  # noqa: F811  (the fixture imported above)
+    """test_remind's SMTP server on 127.0.0.1, with the lookup's public address set."""
+    app.config["INTAKE_PUBLIC_URL"] = "https://yeucau.example.gov.vn/"
+    return inbox
 
 
 def opinion_of(code):
@@ -158,7 +151,7 @@ def opinion_of(code):
 
 
 def test_scheduling_creates_a_linked_dialogue_the_citizen_reads_and_is_mailed(app, db, login, intake_app, submitted,
-                                                                             inbox, tmp_path):
+                                                                             mailbox, tmp_path):
     app.config["ATTACHMENTS_DIR"] = str(tmp_path / "files")
     sync(app, intake_app)
     opinion = opinion_of(submitted)
@@ -184,13 +177,13 @@ def test_scheduling_creates_a_linked_dialogue_the_citizen_reads_and_is_mailed(ap
     text = lookup_text(intake_app, submitted)
     assert "Đã lên lịch đối thoại" in text and "14:30 ngày %s" % day.strftime("%d/%m/%Y") in text
     assert "Phòng họp số 2" in text
-    [message] = inbox.to(EMAIL)
+    [message] = mailbox.to(EMAIL)
     body = message.get_body(("plain",)).get_content()
     assert submitted in body and "Đã lên lịch đối thoại" in message["Subject"]
     assert "https://yeucau.example.gov.vn/tra-cuu/" in body and TITLE not in body and NAME not in body
     # Nothing changed: the next sync pushes and mails nothing.
     again = sync(app, intake_app)
-    assert (again.statuses, again.mails) == (0, 0) and len(inbox.messages) == 1
+    assert (again.statuses, again.mails) == (0, 0) and len(mailbox.messages) == 1
 
 
 @pytest.mark.parametrize("action, data, status, words", [

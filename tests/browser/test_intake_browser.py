@@ -7,7 +7,7 @@ from werkzeug.serving import make_server
 from intake import models as im
 from tests.browser.conftest import _OneRequestPerConnection
 from tests.browser.test_public_a11y import axe_violations
-from tests.intake_support import CODE, CONTENT, NAME, PDF, TITLE, make_app
+from tests.intake_support import CODE, CONTENT, NAME, PDF, TITLE, close_intake_db, make_app
 
 
 @pytest.fixture
@@ -26,8 +26,7 @@ def intake_server(tmp_path):
     server.shutdown()
     thread.join()
     server.server_close()
-    if not im.db.is_closed():
-        im.db.close()
+    close_intake_db()
 
 
 def fill_and_send(pg, base, tmp_path):
