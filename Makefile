@@ -4,10 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
+INTAKE_PORT ?= 5001
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LIBERATION2 := /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
 
-.PHONY: setup run dev test test-pg chromium java postgresql nginx libreoffice db site bench lint clean
+.PHONY: setup run dev intake test test-pg chromium java postgresql nginx libreoffice db site bench lint clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js
 
@@ -33,6 +34,16 @@ run: db
 # Development: Flask's server, reloading on every saved change, with the debugger (never in production).
 dev: db
 	$(PY) -m flask --app app run --debug --host 127.0.0.1 --port $(PORT)
+
+# The citizens' intake service (its own database instance/intake.db) under gunicorn on the loopback, with demo
+# fields. Without INTAKE_API_TOKEN a token is generated once into instance/intake_token, which intake-sync reads.
+intake: setup
+	@mkdir -p instance
+	@[ -n "$$INTAKE_API_TOKEN" ] || [ -s instance/intake_token ] || \
+	  (umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(32))" > instance/intake_token)
+	$(PY) -m flask --app intake:create_intake_app setup --demo-fields
+	INTAKE_API_TOKEN="$${INTAKE_API_TOKEN:-$$(cat instance/intake_token)}" \
+	  $(PY) -m gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(INTAKE_PORT) 'intake:create_intake_app()'
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \

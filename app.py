@@ -22,6 +22,7 @@ from views import (
     dashboard,
     dialogues,
     holidays,
+    intake_staff,
     notices,
     opinions,
     plans,
@@ -138,6 +139,19 @@ def create_app(config=None):
         # The public site built and published from the internal app (views/publishing.py)
         SITE_DIR=os.environ.get("SITE_DIR", str(Path(__file__).resolve().parent / "site")),
         PUBLISH_TARGET=os.environ.get("PUBLISH_TARGET", ""),  # a folder or ftp(s)://user@host/path
+        # The citizens' intake service pulled by `intake-sync` (services/intake_sync.py); empty = none
+        INTAKE_URL=os.environ.get("INTAKE_URL", ""),
+        INTAKE_API_TOKEN=os.environ.get("INTAKE_API_TOKEN", ""),  # else instance/intake_token (make intake)
+        INTAKE_PUBLIC_URL=os.environ.get("INTAKE_PUBLIC_URL", ""),  # the form's address citizens use
+        INTAKE_ANSWER_WORKING_DAYS=int(os.environ.get("INTAKE_ANSWER_WORKING_DAYS", "15")),
+        # Reasons a dialogue request may be refused with (what the citizen reads), "|"-separated
+        INTAKE_REFUSAL_REASONS=[r.strip() for r in os.environ.get("INTAKE_REFUSAL_REASONS", "").split("|")
+                                if r.strip()] or [
+            "Nội dung không thuộc thẩm quyền giải quyết của Văn phòng UBND tỉnh",
+            "Nội dung đã được giải quyết, trả lời trước đây; không có tình tiết mới",
+            "Nội dung đang được cơ quan có thẩm quyền giải quyết theo thủ tục tố tụng",
+            "Thông tin không đủ để xem xét; ông/bà có thể gửi lại yêu cầu với đầy đủ nội dung",
+        ],
         # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed; 0 = the headers are ignored
         TRUSTED_PROXIES=_trusted_proxies(),
     )
@@ -196,7 +210,7 @@ def create_app(config=None):
     filters.register(app)
     app.before_request(auth.load_user)
     for module in (auth, dashboard, opinions, dialogues, admin, holidays, notices, conclusions, attachments,
-                   proposals, reports, publishing, plans):
+                   proposals, reports, publishing, plans, intake_staff):
         app.register_blueprint(module.bp)
     register_preview(app)  # the public pages, live under /xem-truoc/ behind login
 

@@ -1,5 +1,5 @@
 """The command line of the internal app (`flask --app app …`): migrate, load-demo, create-user, remind, backup,
-restore, audit-verify."""
+restore, audit-verify, intake-sync."""
 import datetime as dt
 
 import click
@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 import models
 from migrations import router, run_migrations
 from models import db
-from services import audit_chain, backup, deadlines, reminders
+from services import audit_chain, backup, deadlines, intake_sync, reminders
 from services.accounts import hash_password
 
 
@@ -19,6 +19,7 @@ def register_commands(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(audit_verify_command)
+    app.cli.add_command(intake_sync_command)
 
     @app.cli.command("migrate")
     def migrate_command():
@@ -161,3 +162,15 @@ def audit_verify_command():
         click.echo(verdict.message, err=True)
         raise SystemExit(1)
     click.echo(verdict.message)
+
+
+@click.command("intake-sync")
+@with_appcontext
+def intake_sync_command():
+    """Pull citizens' online requests from the intake service (INTAKE_URL) and push their statuses back."""
+    with db.connection_context():
+        sync = intake_sync.run(current_app.config, current_app.instance_path)
+    click.echo("Đồng bộ tiếp nhận trực tuyến: %s. Nhận %d, vào sổ %d, xác nhận %d, cập nhật %d trạng thái, "
+               "gửi %d thư." % (sync.status_label, sync.fetched, sync.created, sync.acked, sync.statuses, sync.mails))
+    if sync.status != "succeeded":
+        raise click.ClickException(sync.error)

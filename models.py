@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import peewee as pw
 from playhouse.db_url import connect
 
-from services import audit_chain
+from services import audit_chain, tracking
 from services.numbering import lock_series
 from services.text import document_number, fold, person_sort_key, slugify, sort_key
 
@@ -567,6 +567,7 @@ OPINION_KINDS = {
     "feedback": "Phản ánh",
     "complaint": "Khiếu nại",
     "denunciation": "Tố cáo",
+    "dialogue_request": "Đề nghị đối thoại trực tiếp",
 }
 CHANNELS = {
     "dialogue": "Tại buổi đối thoại",
@@ -574,7 +575,11 @@ CHANNELS = {
     "letter": "Đơn thư",
     "reception": "Tiếp công dân",
     "hotline": "Đường dây nóng",
+    "portal": "Cổng Dịch vụ công quốc gia",
+    "online": "Trực tuyến (cổng tiếp nhận yêu cầu)",
 }
+# Citizens' requests arriving here get a tracking code (mã tra cứu) and a printable receipt.
+TRACKED_CHANNELS = ("reception", "hotline", "portal", "letter", "online")
 OPINION_STATUSES = {
     "received": "Mới tiếp nhận",
     "assigned": "Đã giao xử lý",
@@ -585,12 +590,13 @@ OPINION_STATUSES = {
     "referred": "Đã chuyển cơ quan có thẩm quyền",
     "explained": "Đã giải thích",
     "withdrawn": "Rút ý kiến",
+    "refused": "Không tiếp nhận",
 }
 OPEN_STATUSES = ("received", "assigned", "answer_drafted", "concluded", "in_progress")
-CLOSED_STATUSES = ("resolved", "referred", "explained", "withdrawn")
+CLOSED_STATUSES = ("resolved", "referred", "explained", "withdrawn", "refused")
 OPINION_TRANSITIONS = {
-    "received": ("assigned", "referred", "explained", "withdrawn"),
-    "assigned": ("answer_drafted", "referred", "explained", "withdrawn"),
+    "received": ("assigned", "referred", "explained", "withdrawn", "refused"),
+    "assigned": ("answer_drafted", "referred", "explained", "withdrawn", "refused"),
     "answer_drafted": ("concluded", "assigned", "referred", "explained", "withdrawn"),
     "concluded": ("in_progress", "resolved", "referred", "explained"),
     "in_progress": ("resolved", "referred", "explained"),
@@ -605,9 +611,10 @@ _TRANSITION_ROLES = {
     "referred": {"coordinator", "chief", "unit_head"},
     "explained": {"coordinator", "chief", "unit_head"},
     "withdrawn": {"coordinator", "chief"},
+    "refused": {"coordinator", "chief"},
     "reopen": {"coordinator", "chief"},
 }
-NOTE_REQUIRED = {"referred", "explained", "withdrawn", "reopen"}
+NOTE_REQUIRED = {"referred", "explained", "withdrawn", "refused", "reopen"}
 
 
 class Opinion(Versioned):
@@ -618,6 +625,18 @@ class Opinion(Versioned):
     # The submitter: private (see can_see_identity); never published.
     submitter_name = pw.CharField(max_length=200, default="")
     submitter_contact = pw.CharField(max_length=300, default="")  # phone, e-mail, address, ID number
+    # Contact details stored apart (online requests; mails use the e-mail), under the same rule as the above.
+    submitter_phone = pw.CharField(max_length=30, default="")  # E.164, +84…
+    submitter_email = pw.CharField(max_length=254, default="")
+    submitter_address = pw.CharField(max_length=300, default="")
+    consent_version = pw.CharField(max_length=20, default="")  # the consent text the person agreed to, and when
+    consent_at = pw.DateTimeField(null=True)
+    tracking_code = pw.CharField(max_length=20, null=True, unique=True)  # YC-XXXX-XXXX-XXXX (services/tracking)
+    national_code = pw.CharField(max_length=40, default="", index=True)  # mã PAKN of the national portal
+    # What the citizen reads at the lookup: a reviewed note, the body referred to, the reason refused.
+    public_note = pw.TextField(default="")
+    referred_to = pw.CharField(max_length=300, default="")
+    refusal_reason = pw.CharField(max_length=300, default="")
     content = pw.TextField()
     field = pw.ForeignKeyField(Field, null=True, backref="opinions", on_delete="SET NULL")
     dialogue = pw.ForeignKeyField(Dialogue, null=True, backref="opinions", on_delete="SET NULL")
@@ -673,9 +692,11 @@ class Opinion(Versioned):
         return bool(self.deadline and self.deadline < today() and not self.is_closed)
 
     def refresh_search(self):
-        self.search_text = fold(" ".join((self.code or "", self.content or "", self.draft_answer or "",
-                                          self.resolution_path or "")))
-        self.search_identity = fold(" ".join((self.submitter_name or "", self.submitter_contact or "")))
+        self.search_text = fold(" ".join((self.code or "", self.tracking_code or "", self.national_code or "",
+                                          self.content or "", self.draft_answer or "", self.resolution_path or "")))
+        self.search_identity = fold(" ".join((self.submitter_name or "", self.submitter_contact or "",
+                                              self.submitter_phone or "", self.submitter_email or "",
+                                              self.submitter_address or "")))
 
     def save(self, *args, **kwargs):
         self.refresh_search()
@@ -1444,6 +1465,44 @@ class Attachment(BaseModel):
                     .order_by(cls.at, cls.id).objects())
 
 
+INTAKE_SYNC_STATUSES = {"running": "Đang chạy", "succeeded": "Hoàn tất", "failed": "Lỗi"}
+
+
+class IntakeSync(BaseModel):
+    """One run of `intake-sync` (cron or the coordinator's button) and its counts."""
+    started_at = pw.DateTimeField(default=now, index=True)
+    finished_at = pw.DateTimeField(null=True)
+    status = pw.CharField(max_length=20, default="running")
+    started_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    fetched = pw.IntegerField(default=0)  # pending submissions read from the intake service
+    created = pw.IntegerField(default=0)  # opinions entered in the register
+    acked = pw.IntegerField(default=0)
+    statuses = pw.IntegerField(default=0)  # statuses pushed
+    mails = pw.IntegerField(default=0)  # status mails sent
+    error = pw.TextField(default="")
+
+    @property
+    def status_label(self):
+        return INTAKE_SYNC_STATUSES.get(self.status, self.status)
+
+    @classmethod
+    def last_good(cls):
+        return cls.select().where(cls.status == "succeeded").order_by(cls.finished_at.desc()).first()
+
+    @classmethod
+    def recent(cls, limit=10):
+        return list(cls.select().order_by(cls.started_at.desc(), cls.id.desc()).limit(limit))
+
+
+class IntakeStatusPush(BaseModel):
+    """What was last pushed to the intake service for a tracked opinion (and mailed), so only changes go."""
+    opinion = pw.ForeignKeyField(Opinion, unique=True, backref="+", on_delete="CASCADE")
+    fingerprint = pw.CharField(max_length=64)
+    status = pw.CharField(max_length=20)
+    pushed_at = pw.DateTimeField(default=now)
+    mailed_status = pw.CharField(max_length=20, default="")
+
+
 PUBLISH_RUN_STATUSES = {"queued": "Đang chờ", "running": "Đang chạy", "succeeded": "Hoàn tất",
                         "failed": "Lỗi"}
 
@@ -1485,7 +1544,8 @@ class MailDigest(BaseModel):
 
 
 # Values never written to the audit log in clear (the law protects a denouncer's identity).
-CONFIDENTIAL_FIELDS = {"submitter_name", "submitter_contact", "password_hash", "search_identity"}
+CONFIDENTIAL_FIELDS = {"submitter_name", "submitter_contact", "submitter_phone", "submitter_email",
+                       "submitter_address", "password_hash", "search_identity"}
 MASK = "[bảo mật]"
 
 
@@ -1615,7 +1675,8 @@ def record_transition(obj, user, from_status, to_status, note="", at=None):
 
 MODELS = [Unit, Agency, User, UserSession, LoginAttempt, Field, Setting, Holiday, Plan, Dialogue, DialogueField,
           DialogueAttendee, Opinion, MinutesAnswer, StatusChange, ConclusionNotice, Conclusion, ConclusionOpinion,
-          FollowUp, Proposal, Appraisal, Report, Attachment, PublishRun, MailDigest, AuditLog, AuditHead]
+          FollowUp, Proposal, Appraisal, Report, Attachment, IntakeSync, IntakeStatusPush, PublishRun, MailDigest,
+          AuditLog, AuditHead]
 
 
 def uses_search_index(database=None):
@@ -1647,6 +1708,9 @@ def create_opinion(user, **values):
     """
     if user is not None and user.is_content_staff and not values.get("assigned_unit"):
         values["assigned_unit"] = user.unit_id
+    if values.get("channel") in TRACKED_CHANNELS and values.get("audience") == "citizens" \
+            and not values.get("tracking_code"):
+        values["tracking_code"] = tracking.new_code()  # 60 random bits: a clash is left to the unique index
     with db.atomic():  # immediate on SQLite: no other writer between reading the last code and inserting
         received = values.get("received_on") or today()
         lock_series(db, received.year, OPINION_SERIES)

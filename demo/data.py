@@ -643,11 +643,28 @@ OPINIONS = [
      "xay-dung-dang", "TCHCQT", "assigned",
      "Phản ánh một số chi bộ chưa cập nhật nghị quyết, biên bản sinh hoạt chi bộ lên hệ thống quản lý đảng viên.",
      ""),
+    # Citizens' online requests (the intake service) and one from the national public-service portal
+    ("y-8", None, -1, "dialogue_request", "online", "citizens", "Phan Thị Mỹ Linh", "",
+     "thu-tuc-hanh-chinh", "TTPVHCC", "received",
+     "Đề nghị được đối thoại trực tiếp về hồ sơ cấp giấy phép xây dựng nhà ở đã nộp quá hạn nhưng chưa có kết "
+     "quả.", ""),
+    ("y-9", None, -1, "petition", "portal", "citizens", "Võ Văn Sang", "0978 112 233",
+     "dat-dai", "KTN", "refused",
+     "Kiến nghị xem xét lại bản án dân sự về tranh chấp quyền sử dụng đất.", ""),
 ]
+
+# What some opinions hold beyond the columns above: codes, contact stored apart, consent.
+OPINION_EXTRAS = {
+    "y-8": {"tracking_code": "YC-7K3M-9QXD-4F2A", "submitter_phone": "+84915246802",
+            "submitter_email": "mylinh.phan@example.com", "consent_version": "2025-01"},
+    "y-9": {"tracking_code": "YC-2W8N-5RJD-K3PA", "national_code": "H49.22-260501-0012",
+            "refusal_reason": "Nội dung đang được cơ quan có thẩm quyền giải quyết theo thủ tục tố tụng"},
+}
 
 # Notes on closing an opinion without a conclusion (the lifecycle asks for one).
 CLOSING_NOTES = {
     "cm-1": "Công dân có đơn rút yêu cầu đối thoại do hồ sơ đã được giải quyết.",
+    "y-9": "Nội dung đang được cơ quan có thẩm quyền giải quyết theo thủ tục tố tụng",
     "x22-1": "Đã xác minh theo quy định của Luật Tố cáo; nội dung tố cáo không có cơ sở; đã thông báo kết quả "
              "cho người tố cáo.",
     "x22-2": "Đã trả lời công dân: lỗi thiết bị in phiếu đã được khắc phục.",

@@ -260,6 +260,10 @@ class _Loader:
         steps = [("", "received", received_at, creator, "")]
         if final == "received":
             return steps
+        if final == "refused":  # not taken in (a citizen's request outside the office's remit)
+            when = max(self.at(received_at.date(), 16), received_at)  # the same day: the office answers at once
+            steps.append(("received", "refused", when, self.users["coordinator"], data.CLOSING_NOTES[key]))
+            return steps
         assigned_day = self.workday_after(received_at.date(), 1)
         steps.append(("received", "assigned", self.at(assigned_day, 9), director,
                       "Giao %s xử lý." % self.units[unit].name))
@@ -300,7 +304,7 @@ class _Loader:
         steps = self.opinion_steps(spec, received_at, creator)
         status = steps[-1][1]
         answered = self.answered_by.get(key)
-        assigned = status != "received"
+        assigned = status not in ("received", "refused")
         deadline = self.workday_after(steps[1][2].date(), OPINION_DAYS) if assigned else None
         if answered is not None and status in ("concluded", "in_progress"):
             deadline = self.day(answered[0][2])  # the conclusion's deadline
@@ -315,7 +319,8 @@ class _Loader:
             directed_by=steps[1][3] if assigned else None, deadline=deadline,
             draft_answer=answer if any(step[1] == "answer_drafted" for step in steps) else "",
             resolution_path=resolution, status=status, closed_at=steps[-1][2] if closed else None,
-            created_by=creator, created_at=received_at, updated_at=steps[-1][2], version=len(steps))
+            created_by=creator, created_at=received_at, updated_at=steps[-1][2], version=len(steps),
+            **data.OPINION_EXTRAS.get(key, {}))
         opinion.save()  # save() fills search_text and search_identity
         for from_status, to_status, when, user, note in steps:
             self.transition(opinion, user, from_status, to_status, when, note)

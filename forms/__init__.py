@@ -171,7 +171,9 @@ class OpinionForm(BaseForm):
 
     kind = SelectField("Loại", choices=choices(models.OPINION_KINDS), default="opinion",
                        validators=[DataRequired("Vui lòng chọn loại ý kiến.")])
-    channel = SelectField("Nguồn tiếp nhận", choices=choices(models.CHANNELS), default="dialogue")
+    # "online" is the intake sync's alone: staff enter what came at the counter, by phone, letter or the portal.
+    channel = SelectField("Nguồn tiếp nhận", choices=choices(
+        {k: v for k, v in models.CHANNELS.items() if k != "online"}), default="dialogue")
     audience = SelectField("Đối tượng", choices=choices(models.AUDIENCES), default="staff")
     submitter_name = StringField("Người nêu ý kiến", validators=[Length(max=200, message="Tối đa 200 ký tự.")])
     submitter_contact = StringField("Liên hệ (điện thoại, địa chỉ, số định danh)",
@@ -183,6 +185,8 @@ class OpinionForm(BaseForm):
     dialogue_id = IdSelectField("Buổi đối thoại")
     received_on = DateField("Ngày tiếp nhận", validators=[Optional()],
                             render_kw={"placeholder": "yyyy-mm-dd"})
+    national_code = StringField("Mã PAKN (Cổng Dịch vụ công quốc gia)",
+                                validators=[Length(max=40, message="Tối đa 40 ký tự.")])
 
     def validate_field_id(self, field):
         if field.data is not None and not models.Field.select().where(models.Field.id == field.data).exists():
@@ -193,6 +197,10 @@ class OpinionForm(BaseForm):
             raise ValidationError("Buổi đối thoại không tồn tại.")
         if field.data is None and self.channel.data == "dialogue":
             raise ValidationError("Ý kiến nêu tại buổi đối thoại cần chọn buổi đối thoại.")
+
+    def validate_national_code(self, field):
+        if self.channel.data == "portal" and not (field.data or "").strip():
+            raise ValidationError("Yêu cầu từ Cổng Dịch vụ công quốc gia cần ghi mã PAKN.")
 
     def validate_submitter_name(self, field):
         if self.kind.data in ("complaint", "denunciation") and not (field.data or "").strip():
@@ -206,4 +214,5 @@ class OpinionForm(BaseForm):
             "submitter_contact": (self.submitter_contact.data or "").strip(),
             "content": self.content.data.strip(), "field": self.field_id.data,
             "dialogue": self.dialogue_id.data, "received_on": self.received_on.data or models.today(),
+            "national_code": (self.national_code.data or "").strip(),
         }

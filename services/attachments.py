@@ -18,18 +18,14 @@ import secrets
 import unicodedata
 from pathlib import Path
 
-from models import Attachment, ConclusionNotice, Dialogue, Proposal, Report, audit, db
+from models import Attachment, ConclusionNotice, Dialogue, Opinion, Proposal, Report, audit, db
+from services.file_types import KINDS, sniff
 
 READERS = ("specialist", "unit_head", "coordinator", "leader", "chief")  # admin sees no content
-MODELS = {"dialogue": Dialogue, "proposal": Proposal, "conclusion_notice": ConclusionNotice, "report": Report}
+MODELS = {"dialogue": Dialogue, "proposal": Proposal, "conclusion_notice": ConclusionNotice, "report": Report,
+          "opinion": Opinion}
 TYPE_LABELS = {"dialogue": "buổi đối thoại", "proposal": "đề xuất nội dung đối thoại",
-               "conclusion_notice": "thông báo kết luận", "report": "báo cáo"}
-KINDS = {  # content type → (extension, label)
-    "application/pdf": (".pdf", "PDF"),
-    "image/png": (".png", "PNG"),
-    "image/jpeg": (".jpg", "JPEG"),
-    "image/webp": (".webp", "WebP"),
-}
+               "conclusion_notice": "thông báo kết luận", "report": "báo cáo", "opinion": "ý kiến"}
 CHUNK = 64 * 1024
 
 
@@ -42,19 +38,6 @@ class UploadRefused(Exception):
 
 
 # ---------------------------------------------------------------- file checks
-
-def sniff(head):
-    """The content type a file's first bytes prove, or None (PDF, PNG, JPEG, WebP only)."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
 
 def clean_filename(name, content_type):
     """The uploaded name for display: no path, no control or markup characters, at most 255 chars."""
@@ -119,8 +102,13 @@ def _may_see_report(user, report):
     return user.reads_everything
 
 
+def _may_see_opinion(user, opinion):
+    """An opinion's files (a citizen's online request) follow the rule of its contact details."""
+    return Opinion.visible_to(user).where(Opinion.id == opinion.id).exists() and opinion.can_see_identity(user)
+
+
 MAY_SEE = {"dialogue": _may_see_dialogue, "proposal": _may_see_proposal,
-           "conclusion_notice": _may_see_notice, "report": _may_see_report}
+           "conclusion_notice": _may_see_notice, "report": _may_see_report, "opinion": _may_see_opinion}
 
 
 def record(object_type, object_id):

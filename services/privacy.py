@@ -110,3 +110,14 @@ def masked(text, mask, secrets=()):
     for start, end in reversed(merged):
         text = text[:start] + mask + text[end:]
     return text
+
+
+def vietnamese_phone(text):
+    """A Vietnamese phone number in E.164 (+84…), or None when `text` is not one (the intake form, staff search)."""
+    try:
+        number = phonenumbers.parse(text, "VN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number_for_region(number, "VN"):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -59,6 +59,16 @@ TABLE = {
     "/y-kien/<int:opinion_id>/tra-loi": A(post=HANDLE, other=404),
     "/y-kien/<int:opinion_id>/trang-thai": A(post=WRITE, other=404),
     "/y-kien/<int:opinion_id>/theo-doi": A(post=WRITE, other=404),
+    # citizens' online requests (issue 11): the sync screen, receipts, triage of a dialogue request
+    "/tiep-nhan-truc-tuyen/": A(get=BOSSES),
+    "/tiep-nhan-truc-tuyen/dong-bo": A(post=EDIT),
+    "/tiep-nhan-truc-tuyen/<int:opinion_id>/bien-nhan": A(get=READ, other=404),
+    "/tiep-nhan-truc-tuyen/<int:opinion_id>/cap-ma": A(post=EDIT),
+    "/tiep-nhan-truc-tuyen/<int:opinion_id>/xu-ly": A(get=EDIT, opinion_id="dialogue_request"),
+    "/tiep-nhan-truc-tuyen/<int:opinion_id>/lich": A(post=EDIT, opinion_id="dialogue_request"),
+    "/tiep-nhan-truc-tuyen/<int:opinion_id>/tra-loi": A(post=EDIT, opinion_id="dialogue_request"),
+    "/tiep-nhan-truc-tuyen/<int:opinion_id>/chuyen": A(post=EDIT, opinion_id="dialogue_request"),
+    "/tiep-nhan-truc-tuyen/<int:opinion_id>/tu-choi": A(post=EDIT, opinion_id="dialogue_request"),
     # dialogues: every content reader; the coordinator and chief edit; staff record opinions in a meeting
     "/doi-thoai/": A(get=READ),
     "/doi-thoai/moi": A(get=EDIT, post=EDIT),
@@ -254,6 +264,9 @@ def base(_shared_app, demo_db_file, tmp_path_factory):
         world["run"] = models.PublishRun.create(started_by=coordinator.id, status="failed", publish=False,
                                                 started_at=models.now(), finished_at=models.now()).id
         world["draft_notice"] = 16
+        world["dialogue_request"] = models.create_opinion(
+            None, kind="dialogue_request", channel="online", audience="citizens", submitter_name="Công dân thử",
+            content="Đề nghị được đối thoại trực tiếp về thủ tục cấp phép.", received_on=models.today()).id
         world["draft_conclusion"] = models.Conclusion.get(models.Conclusion.notice == 16).id
     clients = {}
     for role in ROLES:

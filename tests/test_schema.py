@@ -119,3 +119,15 @@ def test_upgrading_keeps_every_row(tmp_path, demo_file, applied):
     assert not old.execute_sql("PRAGMA foreign_key_check").fetchall()
     assert old.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1, "foreign keys left off after migrating"
     old.close()
+
+
+def test_the_register_search_index_still_follows_new_opinions_after_every_migration(db):
+    """Migrations that add columns to `opinion` rebuild the table on SQLite, and with it its triggers."""
+    if not models.uses_search_index():
+        pytest.skip("SQLite's search index only")
+    triggers = {row[0] for row in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"opinion_fts_insert", "opinion_fts_delete", "opinion_fts_update"} <= triggers
+    opinion = models.create_opinion(None, kind="petition", channel="letter", audience="citizens",
+                                    content="Kiến nghị về đường giao thông nông thôn xuống cấp.")
+    found = db.execute_sql("SELECT rowid FROM opinion_fts WHERE opinion_fts MATCH ?", ('"xuong cap"',)).fetchall()
+    assert (opinion.id,) in found

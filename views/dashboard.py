@@ -1,8 +1,9 @@
 """The signed-in person's dashboard: their items, overdue items, upcoming dialogues, report deadlines."""
 import peewee as pw
-from flask import Blueprint, g, render_template
+from flask import Blueprint, current_app, g, render_template
 
 from models import OPEN_STATUSES, Conclusion, Dialogue, Opinion, Plan, Report, Unit, today
+from services import intake_sync
 from services.text import document_number, sort_key
 from views.auth import login_required
 
@@ -105,6 +106,8 @@ def index():
     upcoming = list(Dialogue.upcoming(on).select(Dialogue.id, Dialogue.title, Dialogue.starts_at, Dialogue.place)
                     .limit(5))  # only what the list shows
     plan, deadlines = report_deadlines(on)
+    intake_warning = intake_sync.stale_warning(current_app.config) if user.role in ("coordinator", "chief") else None
     return render_template("staff/dashboard/index.html", mine=mine, overdue=overdue, counts=counts,
+                           intake_warning=intake_warning,
                            upcoming=upcoming, plan=plan, deadlines=deadlines, on=on,
                            conclusions=conclusions, notice_number_text=document_number)

@@ -128,7 +128,8 @@ def request_dialogue():
     page = pages.request_dialogue()
     if page is None:
         abort(404)
-    return render_template("public/page.html", page=page)
+    # The citizens' intake service, when there is one: its form and its lookup (absolute, on another host).
+    return render_template("public/page.html", page=page, intake_url=current_app.config.get("INTAKE_PUBLIC_URL"))
 
 
 @bp.get("/tim-kiem/")
@@ -240,6 +241,7 @@ def create_public_app(config=None):
     app.config.update(
         DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:///" + str(BASE_DIR / "instance" / "doithoai.db")),
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", DEFAULT_BASE_URL),
+        INTAKE_PUBLIC_URL=os.environ.get("INTAKE_PUBLIC_URL", ""),
     )
     if config:
         app.config.update(config)
