@@ -92,3 +92,20 @@ def test_the_test_app_writes_nothing_into_the_checkout(app):
         paths["DATABASE_URL"] = Path(url.split("///", 1)[1]).resolve()
     inside = {key: str(path) for key, path in paths.items() if path.is_relative_to(ROOT)}
     assert not inside, inside
+
+
+def test_the_repository_tracks_nothing_that_set_up_or_a_run_makes():
+    """A clean clone must build its own environment: a committed `.venv` or `node_modules` (even as a symlink
+    to one machine's folder) or a symlink pointing anywhere makes `make test` fail on the next machine."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-s"], capture_output=True, text=True, check=True)
+    tracked = [line.split("\t", 1) for line in listed.stdout.splitlines()]
+    symlinks = [path for meta, path in tracked if meta.startswith("120000")]
+    assert not symlinks, symlinks
+    ignored = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-ci", "--exclude-standard"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    assert not ignored, ignored
+    generated = {".venv", "node_modules", "site", "instance", "static/vendor"}
+    inside = [path for _meta, path in tracked if any(path == g or path.startswith(g + "/") for g in generated)]
+    assert not inside, inside
