@@ -295,6 +295,26 @@ def test_export_links_follow_the_active_search(page, live_server, sign_in, db):
     assert marker_survived(page), "the download navigated away from the register"
 
 
+def test_leaving_the_search_box_sends_no_second_search(page, live_server, sign_in, db):
+    """Typing searches once; leaving the box (to click an export link) must not search again: a second
+    answer swapped in between mouse-down and mouse-up replaced the link, and the click was lost."""
+    sign_in(page, "coordinator")
+    page.goto(live_server + "/y-kien/")
+    searches = []
+    page.on("request", lambda r: searches.append(r.url) if "/y-kien/?" in r.url else None)
+    page.locator("#q").press_sequentially("dat dai", delay=20)
+    count = page.locator("#results p.count")
+    expect(count).to_have_text(re.compile(r"trên \d+ ý kiến$"))
+    page.wait_for_timeout(500)  # the debounced search has answered
+    assert len(searches) == 1, searches
+    page.locator("#results p.exports").click(position={"x": 1, "y": 1})  # focus leaves #q: a change event
+    page.wait_for_timeout(700)
+    assert len(searches) == 1, searches
+    page.select_option("#f-status", "received")  # the filters still search on change
+    expect(page).to_have_url(re.compile(r"status=received"))
+    assert len(searches) == 2, searches
+
+
 # ---------------------------------------------------------------- 4. a conclusion on a draft notice
 
 def working_days_after(start, n):
