@@ -373,3 +373,17 @@ def test_online_requests_and_their_outcomes_count_in_the_reports_and_the_statist
     assert tables["opinions_channel"]["Tổng cộng"]["Không tiếp nhận"] >= 2  # and the demo's portal petition
     statistics = dict(publication.statistics().figures)
     assert statistics["Yêu cầu, kiến nghị gửi trực tuyến"] == online_before + 1
+
+
+@pytest.mark.parametrize("version, status", [("abc", 422), ("stale", 409)])
+def test_a_refused_code_request_shows_the_receipt_with_the_reason(app, db, login, version, status):
+    """A version that is not a number, or one someone else has saved past: the receipt page again, the reason
+    above its button, and no code issued (not a redirect page sent with an error status)."""
+    opinion = models.Opinion.get(models.Opinion.channel == "hotline", models.Opinion.tracking_code.is_null())
+    if version == "stale":
+        version = opinion.version + 1  # as if another coordinator had saved it since
+    response = login("coordinator").post_form("/tiep-nhan-truc-tuyen/%d/cap-ma" % opinion.id, {"version": version})
+    assert response.status_code == status and "Location" not in response.headers
+    page = response.get_data(as_text=True)
+    assert "Giấy biên nhận" in page and 'id="code-error"' in page and "Cấp mã tra cứu" in page
+    assert models.Opinion.get_by_id(opinion.id).tracking_code is None
