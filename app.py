@@ -200,9 +200,12 @@ def create_app(config=None):
                                        "Vui lòng tải lại trang và thử lại."), 400
 
     for code, title, message in (
+        (400, "Yêu cầu không hợp lệ", "Yêu cầu gửi lên không đọc được. Vui lòng tải lại trang và thử lại."),
         (403, "Không có quyền truy cập", "Bạn không có quyền xem hoặc thực hiện thao tác này."),
         (404, "Không tìm thấy trang", "Trang hoặc hồ sơ bạn tìm không tồn tại."),
         (405, "Phương thức không được hỗ trợ", "Thao tác này không được hỗ trợ tại địa chỉ này."),
+        (413, "Nội dung gửi lên quá lớn", "Nội dung hoặc tệp gửi lên vượt quá giới hạn cho phép. Vui lòng rút gọn "
+                                          "nội dung (hoặc chọn tệp nhỏ hơn) rồi thử lại."),
         (500, "Lỗi hệ thống", "Đã có lỗi xảy ra. Vui lòng thử lại sau hoặc báo quản trị hệ thống."),
     ):
         app.register_error_handler(code, _error_page(code, title, message))

@@ -27,6 +27,7 @@ import peewee as pw
 
 from models import (
     AUDIENCES,
+    CHANNELS,
     CONCLUSION_CLOSED,
     CONCLUSION_STATUSES,
     DIALOGUE_KINDS,
@@ -503,12 +504,14 @@ def statistics():
     total_conclusions = sum(conclusion_status.values())
     closed = sum(n for status, n in conclusion_status.items() if status in CONCLUSION_CLOSED)
     opinions = Opinion.select()
+    online = Opinion.select().where(Opinion.channel == "online")
     figures = (
         ("Buổi đối thoại đã tổ chức", held.count()),
         ("Ý kiến, kiến nghị đã tiếp nhận", opinions.count()),
         ("Kết luận đã ban hành", total_conclusions),
         ("Kết luận đã thực hiện xong", closed),
         ("Tỷ lệ kết luận đã thực hiện xong (%)", round(100 * closed / total_conclusions) if total_conclusions else 0),
+        ("Yêu cầu, kiến nghị gửi trực tuyến", online.count()),
     )
     series = (
         Series("doi-thoai-theo-nam", "Buổi đối thoại đã tổ chức theo năm", "Năm", "Số buổi",
@@ -525,6 +528,10 @@ def statistics():
                _labelled(_count_by(opinions, Opinion.field), field_labels)),
         Series("y-kien-theo-tinh-trang", "Ý kiến, kiến nghị theo tình trạng xử lý", "Tình trạng", "Số ý kiến",
                _labelled(_count_by(opinions, Opinion.status), OPINION_STATUSES)),
+        Series("y-kien-theo-nguon", "Ý kiến, kiến nghị theo nguồn tiếp nhận", "Nguồn tiếp nhận", "Số ý kiến",
+               _labelled(_count_by(opinions, Opinion.channel), CHANNELS)),
+        Series("truc-tuyen-theo-tinh-trang", "Yêu cầu, kiến nghị gửi trực tuyến theo tình trạng xử lý", "Tình trạng",
+               "Số yêu cầu", _labelled(_count_by(online, Opinion.status), OPINION_STATUSES)),
         Series("ket-luan-theo-trang-thai", "Kết luận theo tình trạng thực hiện", "Tình trạng", "Số kết luận",
                _labelled(conclusion_status, CONCLUSION_STATUSES)),
         Series("ket-luan-theo-linh-vuc", "Kết luận theo lĩnh vực", "Lĩnh vực", "Số kết luận",

@@ -140,8 +140,20 @@ def csv_bytes(sections):
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+SHEET_SUBJECTS = {"opinion": "Ý kiến", "conclusion": "Kết luận"}
+
+
+def sheet_name(table):
+    """A table's sheet: what it counts and by what ("Ý kiến theo lĩnh vực"), short enough for Excel's 31
+    characters, where the captions would be cut to the same first words."""
+    header = table["row_header"]
+    subject = SHEET_SUBJECTS.get(table["domain"])
+    return "%s theo %s" % (subject, header[:1].lower() + header[1:]) if subject else header
+
+
 def report_xlsx(figures):
-    return xlsx_bytes([(caption, caption, headers, rows, None) for caption, headers, rows in table_rows(figures)])
+    return xlsx_bytes([(sheet_name(table), caption, headers, rows, None)
+                       for table, (caption, headers, rows) in zip(figures["tables"], table_rows(figures), strict=True)])
 
 
 def report_csv(figures):

@@ -10,7 +10,8 @@ A report is created as a draft, edited, submitted and sent back, then approved: 
   and audience;
 - opinions received in the period and where each stood at the cut-off: answered, closed
   ("đã giải quyết xong": resolved, referred or explained), pending, overdue (open with a
-  deadline before the cut-off day), withdrawn; by audience, field and unit;
+  deadline before the cut-off day), withdrawn; by audience, field, unit and channel (where online
+  requests count, with those refused);
 - conclusions of the notices signed in the period (the version in force at the cut-off): closed
   by their deadline, closed after it, open past it, or not yet due; by responsible unit.
 
@@ -28,6 +29,7 @@ import peewee as pw
 
 from models import (
     AUDIENCES,
+    CHANNELS,
     CONCLUSION_CLOSED,
     DIALOGUE_KINDS,
     OPEN_STATUSES,
@@ -87,6 +89,7 @@ OPINION_COLUMNS = [
     ("overdue", "Quá hạn"),
     ("withdrawn", "Rút ý kiến"),
 ]
+REFUSED_COLUMN = ("refused", "Không tiếp nhận")  # shown in the tables by channel: online requests' outcomes
 CONCLUSION_COLUMNS = [
     ("total", "Số kết luận"),
     ("on_time", "Hoàn thành đúng hạn"),
@@ -100,6 +103,8 @@ NOTES = {
     "opinions": "Trả lời: đã có kết luận, đang giải quyết, đã giải quyết, đã chuyển cơ quan có thẩm quyền hoặc "
                 "đã giải thích. Giải quyết xong: đã giải quyết, đã chuyển cơ quan có thẩm quyền, đã giải thích. "
                 "Quá hạn: chưa kết thúc và hạn xử lý trước ngày chốt số liệu. Trạng thái tính tại ngày chốt số liệu.",
+    "channels": "Trực tuyến: gửi qua cổng tiếp nhận yêu cầu của Văn phòng và đồng bộ vào sổ theo dõi. Không tiếp "
+                "nhận: yêu cầu bị từ chối, có nêu lý do.",
     "conclusions": "Kết luận trong các Thông báo kết luận đã ký trong kỳ. Chậm = hoàn thành sau hạn + quá hạn "
                    "chưa hoàn thành (tại ngày chốt số liệu).",
 }
@@ -235,6 +240,7 @@ def _labels():
         "kind": dict(DIALOGUE_KINDS), "audience": dict(AUDIENCES),
         "field": {"f%d" % f.id: f.name for f in Field.select().order_by(Field.position, Field.name)},
         "unit": {"u%d" % u.id: u.name for u in sorted(Unit.select(), key=lambda u: sort_key(u.name))},
+        "channel": dict(CHANNELS),
     }
     labels["field"][NONE] = "Chưa xác định lĩnh vực"
     labels["unit"][NONE] = "Chưa giao đơn vị"
@@ -259,9 +265,12 @@ def _end_columns(status, deadline, day, open_column):
 
 
 def _opinion_record(opinion, status, cols):
-    """One counted opinion: its id, the dimensions its rows are chosen by, its status and the columns it counts in."""
+    """One counted opinion: its id, the dimensions its rows are chosen by, its status and the columns it counts in
+    (a refused request also counts in the "refused" column of the tables by channel)."""
+    if status == "refused":
+        cols = cols + ["refused"]
     return {"id": opinion.id, "dims": {
-        "audience": opinion.audience, "opinion_kind": opinion.kind,
+        "audience": opinion.audience, "opinion_kind": opinion.kind, "channel": opinion.channel,
         "field": "f%d" % opinion.field_id if opinion.field_id else NONE,
         "unit": "u%d" % opinion.assigned_unit_id if opinion.assigned_unit_id else NONE}, "status": status, "cols": cols}
 
@@ -302,8 +311,8 @@ def compute_figures(plan, kind, cutoff):
     in_period = Opinion.select(Opinion.id).where(Opinion.received_on >= start, Opinion.received_on <= cutoff)
     states = _states_at("opinion", in_period, end)
     opinions = []
-    query = (Opinion.select(Opinion.id, Opinion.kind, Opinion.audience, Opinion.field, Opinion.assigned_unit,
-                            Opinion.deadline)
+    query = (Opinion.select(Opinion.id, Opinion.kind, Opinion.audience, Opinion.channel, Opinion.field,
+                            Opinion.assigned_unit, Opinion.deadline)
              .where(Opinion.id.in_(in_period)).order_by(Opinion.received_on, Opinion.id))
     for o in query:
         status = states.get(o.id, ("received", None))[0]
@@ -347,6 +356,8 @@ def compute_figures(plan, kind, cutoff):
          OPINION_COLUMNS, "all", NOTES["opinions"]),
         ("opinions_unit", "Ý kiến, kiến nghị theo đơn vị xử lý", "opinion", "unit", "Đơn vị xử lý",
          OPINION_COLUMNS, "used", NOTES["opinions"]),
+        ("opinions_channel", "Ý kiến, kiến nghị theo nguồn tiếp nhận (kể cả yêu cầu gửi trực tuyến)", "opinion",
+         "channel", "Nguồn tiếp nhận", OPINION_COLUMNS + [REFUSED_COLUMN], "all", NOTES["channels"]),
         ("conclusions", "Thực hiện kết luận tại các Thông báo kết luận, theo đơn vị chủ trì", "conclusion", "unit",
          "Đơn vị chủ trì", CONCLUSION_COLUMNS, "used", NOTES["conclusions"]),
     ]
@@ -389,8 +400,8 @@ def compute_period_figures(start, end_day):
     at_end = _states_at("opinion", Opinion.select(Opinion.id).where(Opinion.id.in_(ids or [0])), end)
     carried = set(carried)
     opinions = []
-    query = (Opinion.select(Opinion.id, Opinion.kind, Opinion.audience, Opinion.field, Opinion.assigned_unit,
-                            Opinion.deadline)
+    query = (Opinion.select(Opinion.id, Opinion.kind, Opinion.audience, Opinion.channel, Opinion.field,
+                            Opinion.assigned_unit, Opinion.deadline)
              .where(Opinion.id.in_(ids or [0])).order_by(Opinion.received_on, Opinion.id))
     for o in query:
         status = at_end.get(o.id, ("received", None))[0]
@@ -410,6 +421,8 @@ def compute_period_figures(start, end_day):
          PERIOD_COLUMNS, "all", PERIOD_NOTE),
         ("opinions_unit", "Ý kiến, kiến nghị trong kỳ, theo đơn vị xử lý", "opinion", "unit", "Đơn vị xử lý",
          PERIOD_COLUMNS, "used", PERIOD_NOTE),
+        ("opinions_channel", "Ý kiến, kiến nghị trong kỳ, theo nguồn tiếp nhận (kể cả yêu cầu gửi trực tuyến)",
+         "opinion", "channel", "Nguồn tiếp nhận", PERIOD_COLUMNS + [REFUSED_COLUMN], "all", NOTES["channels"]),
     ]
     return {"version": FIGURES_VERSION, "plan_year": end_day.year, "kind": "period", "start": start.isoformat(),
             "cutoff": end_day.isoformat(), "tables": _tables(specs, records, labels), "records": records}

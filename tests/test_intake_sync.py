@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 
 import models
+import publication
 from intake import models as im
 from services import deadlines, intake_sync
 from tests.conftest import user
 from tests.intake_support import EMAIL, NAME, PDF, TITLE, Citizen, bearer, close_intake_db, make_app, valid_form
 from tests.test_remind import inbox  # noqa: F401  (the SMTP server fixture)
+from tests.test_reports import page_tables
 
 
 class WsgiClient(intake_sync.Client):
@@ -340,3 +342,48 @@ def test_a_code_issued_at_the_counter_is_known_to_the_lookup_after_a_sync(app, d
     assert result.statuses >= 1
     text = lookup_text(intake_app, opinion.tracking_code)
     assert "Đã tiếp nhận" in text and "Kiến nghị" in text
+
+
+def test_online_requests_and_their_outcomes_count_in_the_reports_and_the_statistics(app, db, login, intake_app,
+                                                                                    submitted, tmp_path):
+    """A request sent online, synced and refused counts under "Trực tuyến" in a period report (received in the
+    period, not taken in) and in the public statistics."""
+    app.config["ATTACHMENTS_DIR"] = str(tmp_path / "files")
+    online_label = models.CHANNELS["online"]
+    online_before = models.Opinion.select().where(models.Opinion.channel == "online").count()
+    sync(app, intake_app)
+    opinion = opinion_of(submitted)
+    coordinator = login("coordinator")
+    response = coordinator.post_form("/tiep-nhan-truc-tuyen/%d/tu-choi" % opinion.id, {
+        "version": opinion.version, "reason": "Nội dung không thuộc thẩm quyền giải quyết của Văn phòng UBND tỉnh"})
+    assert response.status_code == 303
+    day = models.today()
+    plan = models.Plan.get(models.Plan.year == day.year)
+    response = coordinator.post_form("/bao-cao/moi", {"plan_id": plan.id, "kind": "range",
+                                                     "period_start": (day - dt.timedelta(days=3)).isoformat(),
+                                                     "period_end": day.isoformat()})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    tables = page_tables(coordinator.get(response.headers["Location"]))
+    online = tables["opinions_channel"][online_label]
+    expected_received = models.Opinion.select().where(
+        models.Opinion.channel == "online", models.Opinion.received_on >= day - dt.timedelta(days=3),
+        models.Opinion.received_on <= day).count()
+    assert online["Tiếp nhận trong kỳ"] == expected_received >= 1
+    assert online["Không tiếp nhận"] == 1  # this one; the demo's online request is still open
+    assert tables["opinions_channel"]["Tổng cộng"]["Không tiếp nhận"] >= 2  # and the demo's portal petition
+    statistics = dict(publication.statistics().figures)
+    assert statistics["Yêu cầu, kiến nghị gửi trực tuyến"] == online_before + 1
+
+
+@pytest.mark.parametrize("version, status", [("abc", 422), ("stale", 409)])
+def test_a_refused_code_request_shows_the_receipt_with_the_reason(app, db, login, version, status):
+    """A version that is not a number, or one someone else has saved past: the receipt page again, the reason
+    above its button, and no code issued (not a redirect page sent with an error status)."""
+    opinion = models.Opinion.get(models.Opinion.channel == "hotline", models.Opinion.tracking_code.is_null())
+    if version == "stale":
+        version = opinion.version + 1  # as if another coordinator had saved it since
+    response = login("coordinator").post_form("/tiep-nhan-truc-tuyen/%d/cap-ma" % opinion.id, {"version": version})
+    assert response.status_code == status and "Location" not in response.headers
+    page = response.get_data(as_text=True)
+    assert "Giấy biên nhận" in page and 'id="code-error"' in page and "Cấp mã tra cứu" in page
+    assert models.Opinion.get_by_id(opinion.id).tracking_code is None

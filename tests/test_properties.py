@@ -1,6 +1,8 @@
 """Hostile input in every form (Hypothesis): never a 500, and the record's page and every export still work after."""
 import datetime as dt
+import io
 import json
+import re
 import unicodedata
 from collections import namedtuple
 from urllib.parse import quote_plus
@@ -11,6 +13,7 @@ from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
+import models
 from tests.test_input_hygiene import assert_no_formula_cells, csv_rows, public_site, workbook
 
 ONE_MB = ("Nguyễn Thị Ánh Tuyết phản ánh " * 40000)[:1024 * 1024]
@@ -54,9 +57,17 @@ EVERYWHERE = {
 TODAY = dt.date.today().isoformat()
 
 # role, the page showing the form, the form's action, the page of the record afterwards, values typed first,
-# forms sent first as they are shown (role, page, action) to bring the record where the form is offered
-Form = namedtuple("Form", "role page action record fill before", defaults=(None, ()))
+# forms sent first (role, page, action[, values typed]) to bring the record where the form is offered
+# and, where the page's form has another action (the plan's preview), that action.
+Form = namedtuple("Form", "role page action record fill before shown", defaults=(None, (), None))
 SUBMITTED = (("coordinator", "/thong-bao/16", "/thong-bao/16/trinh-ky"),)  # the draft notice, up for signing
+REPORT_SUBMITTED = (("coordinator", "/bao-cao/2", "/bao-cao/2/trang-thai", {"to": "submitted"}),)
+APPRAISED = (("coordinator", "/de-xuat/3", "/de-xuat/3/tham-dinh"),) + tuple(  # both appraising bodies have spoken
+    ("coordinator", "/de-xuat/3", "/de-xuat/3/y-kien-tham-dinh", {"appr-body": body, "appr-opinion": "Thống nhất.",
+                                                                  "appr-agrees": "yes"}) for body in ("1", "2"))
+ACCEPTED = APPRAISED + (("chief", "/de-xuat/3", "/de-xuat/3/quyet-dinh", {"dec-decision": "accepted"}),)
+ONLINE, BY_PHONE = 70, 67  # the demo's online request (received) and a request by phone with no code yet
+TRIAGE = "/tiep-nhan-truc-tuyen/%d/xu-ly" % ONLINE
 FORMS = {
     "opinion-new": Form("coordinator", "/y-kien/moi", "/y-kien/moi", "/y-kien/", {
         "content": "Đề nghị tổ chức tập huấn kỹ năng số.", "received_on": TODAY, "submitter_name": "Lê Văn Bình"}),
@@ -129,7 +140,37 @@ FORMS = {
     "holiday-edit": Form("admin", "/quan-tri/ngay-nghi/1/sua", "/quan-tri/ngay-nghi/1/sua", "/quan-tri/ngay-nghi/"),
     "holiday-seed": Form("admin", "/quan-tri/ngay-nghi/", "/quan-tri/ngay-nghi/nap", "/quan-tri/ngay-nghi/"),
     "holiday-filter": Form("admin", "/quan-tri/ngay-nghi/", "/quan-tri/ngay-nghi/", "/quan-tri/ngay-nghi/"),
+    "proposal-decision": Form("chief", "/de-xuat/3", "/de-xuat/3/quyet-dinh", "/de-xuat/3",
+                              {"dec-decision": "returned", "dec-decision_note": "Đề nghị bổ sung hồ sơ."},
+                              before=APPRAISED),
+    "report-approve": Form("chief", "/bao-cao/2", "/bao-cao/2/phe-duyet", "/bao-cao/2", {"note": "Đồng ý."},
+                           before=REPORT_SUBMITTED),
+    "plan-new": Form("coordinator", "/ke-hoach/moi", "/ke-hoach/moi", "/ke-hoach/", {
+        "year": "2031", "title": "Kế hoạch đối thoại năm 2031", "body_md": "## Mục đích\n\nĐối thoại định kỳ."}),
+    "plan-edit": Form("coordinator", "/ke-hoach/2/sua", "/ke-hoach/2/sua", "/ke-hoach/2"),
+    "plan-preview": Form("coordinator", "/ke-hoach/2/sua", "/ke-hoach/xem-truoc", "/ke-hoach/2",
+                         shown="/ke-hoach/2/sua"),
+    "intake-schedule": Form("coordinator", TRIAGE, "/tiep-nhan-truc-tuyen/%d/lich" % ONLINE, TRIAGE, {
+        "starts_on": TODAY, "starts_time": "08:00", "place": "Phòng tiếp công dân"}),
+    "intake-answer": Form("coordinator", TRIAGE, "/tiep-nhan-truc-tuyen/%d/tra-loi" % ONLINE, TRIAGE,
+                          {"public_note": "Văn phòng đã trả lời bằng văn bản."}),
+    "intake-refer": Form("coordinator", TRIAGE, "/tiep-nhan-truc-tuyen/%d/chuyen" % ONLINE, TRIAGE,
+                         {"referred_to": "Sở Xây dựng tỉnh"}),
+    "intake-refuse": Form("coordinator", TRIAGE, "/tiep-nhan-truc-tuyen/%d/tu-choi" % ONLINE, TRIAGE),
+    "intake-code": Form("coordinator", "/tiep-nhan-truc-tuyen/%d/bien-nhan" % BY_PHONE,
+                        "/tiep-nhan-truc-tuyen/%d/cap-ma" % BY_PHONE, "/tiep-nhan-truc-tuyen/%d/bien-nhan" % BY_PHONE),
+    "proposal-dialogue": Form("coordinator", "/de-xuat/3/doi-thoai", "/de-xuat/3/doi-thoai", "/de-xuat/3", {
+        "title": "Đối thoại về đất đai", "starts_on": "2031-05-20", "starts_time": "08:00", "place": "Hội trường",
+        "agenda": "1. Khai mạc", "briefing": "Tài liệu."}, before=ACCEPTED),
+    "intake-search": Form("coordinator", "/tiep-nhan-truc-tuyen/", "/tiep-nhan-truc-tuyen/", "/tiep-nhan-truc-tuyen/"),
 }
+# POST routes with nothing typed (a button), the sign-in form (tests/test_login_guard.py) and the upload of a file
+# (test_hostile_uploads_are_stored_safely_or_refused below): every other POST route must have a form above.
+NOTHING_TYPED = {"auth.login_post", "auth.logout", "auth.logout_everywhere", "opinions.check_field",
+                 "admin.user_toggle_post", "holidays.delete_post", "notices.conclusion_delete_post",
+                 "notices.submit_post", "notices.correct_post", "attachments.upload_post", "attachments.delete_post",
+                 "proposals.start_post", "publishing.republish_post",
+                 "publishing.start_post", "intake_staff.sync_post"}
 
 
 def form_fields(html, action):
@@ -194,10 +235,14 @@ def hostile_form(method, fields, fill, changes):
 
 
 def whole_page(response):
-    """An HTML page (not a redirect) is whole: not cut off by an error half-way."""
-    if response.mimetype == "text/html" and response.status_code < 300:
+    """An HTML page (not a redirect) is whole: not cut off by an error half-way; and a page, refusals included,
+    speaks Vietnamese (never the server's English error page)."""
+    if response.mimetype == "text/html":
         text = response.get_data(as_text=True)
-        assert text.rstrip().endswith("</html>"), text[-300:]
+        if response.status_code < 300:
+            assert text.rstrip().endswith("</html>"), text[-300:]
+        if response.status_code >= 400 and text.lstrip()[:15].lower() == "<!doctype html>":
+            assert '<html lang="vi"' in text[:500], (response.status_code, text[:300])
 
 
 def exports_are_whole(app, c):
@@ -220,10 +265,10 @@ def exports_are_whole(app, c):
 @pytest.mark.parametrize("name", sorted(FORMS))
 def test_hostile_input_never_breaks_a_form_or_what_shows_it_after(app, login, name):
     spec = FORMS[name]
-    for role, page, action in spec.before:
+    for role, page, action, *typed in spec.before:
         first = login(role)
         method, fields = form_fields(first.get(page).get_data(as_text=True), action)
-        data = hostile_form(method, fields, None, [])
+        data = hostile_form(method, fields, typed[0] if typed else None, [])
         data.add("csrf_token", first.token)
         assert first.post(action, data=data).status_code == 303, action
     c = login(spec.role)
@@ -235,10 +280,11 @@ def test_hostile_input_never_breaks_a_form_or_what_shows_it_after(app, login, na
             assert page.status_code == 200, (spec.page, page.status_code)
             whole_page(page)
             html = page.get_data(as_text=True)
-            if "first" in known and 'action="%s"' % spec.action.replace("&", "&amp;") not in html:
+            shown = spec.shown or spec.action
+            if "first" in known and 'action="%s"' % shown.replace("&", "&amp;") not in html:
                 known["fields"] = known["first"]  # a take-down, a status change: once done, the form is gone
             else:
-                known["fields"] = form_fields(html, spec.action)
+                known["fields"] = form_fields(html, shown)
                 known.setdefault("first", known["fields"])
         return known["fields"]
 
@@ -262,9 +308,14 @@ def test_hostile_input_never_breaks_a_form_or_what_shows_it_after(app, login, na
             response = c.get(spec.action, query_string=data)
         else:
             data.add("csrf_token", c.token)
-            response = c.post(spec.action, data=data, content_type="multipart/form-data")
+            # an action the page's form sends to through htmx only (the preview) answers with a fragment
+            headers = {"HX-Request": "true"} if spec.shown else {}
+            response = c.post(spec.action, data=data, content_type="multipart/form-data", headers=headers)
         assert response.status_code < 500 and response.status_code not in (401, 403), (response.status_code, data)
-        whole_page(response)
+        if spec.shown and response.status_code == 200:
+            assert response.get_data(as_text=True).rstrip().endswith("</section>")
+        else:
+            whole_page(response)
         shown = [spec.record] if method == "post" else []
         if response.status_code in (302, 303):
             known.pop("fields", None)
@@ -276,3 +327,65 @@ def test_hostile_input_never_breaks_a_form_or_what_shows_it_after(app, login, na
 
     post_one()
     exports_are_whole(app, c if spec.role == "coordinator" else login("coordinator"))
+
+
+def test_every_post_route_with_typed_fields_has_a_hostile_form(app):
+    """A new form is not left out of the hostile-input test: each POST route is in FORMS or named in NOTHING_TYPED."""
+    actions = [re.sub(r"\?.*", "", spec.action) for spec in FORMS.values()]
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint in NOTHING_TYPED or rule.endpoint == "static":
+            continue
+        pattern = re.compile("^%s$" % re.sub(r"<[^>]+>", "[^/]+", rule.rule))
+        if not any(pattern.match(action) for action in actions):
+            missing.append(rule.endpoint)
+    assert not missing, "POST routes without a hostile-input form: %s" % missing
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
+FILE_NAMES = st.one_of(st.sampled_from(TEXTS + ["../../etc/passwd.pdf", "..\\..\\boot.ini", "a/b/c.png",
+                                                "bien-ban.pdf", ".pdf", "x" * 400 + ".pdf", NFD + ".pdf"]),
+                       st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
+FILE_BODIES = st.one_of(st.sampled_from([PDF, PNG, b"", b"<html><script>alert(1)</script>", b"MZ\x90\x00",
+                                         b"%PDF" + bytes(3000)]),
+                        st.tuples(st.sampled_from([PDF, PNG, b""]), st.binary(max_size=2000)).map(b"".join))
+
+
+def test_hostile_uploads_are_stored_safely_or_refused(app, login, tmp_path):
+    """Any file name and any bytes: never a 500; a file is kept only when its first bytes are a PDF or an image
+    (nothing is stored otherwise), under a name with no path or control character, and comes back byte for byte."""
+    app.config["ATTACHMENTS_DIR"] = str(tmp_path / "files")
+    app.config["ATTACHMENT_MAX_BYTES"] = 4096
+    c = login("coordinator")
+
+    @settings(max_examples=25, derandomize=True, deadline=None, database=None,
+              phases=(Phase.explicit, Phase.generate))
+    @given(name=FILE_NAMES, body=FILE_BODIES)
+    @example(name="\x00.pdf", body=PDF)
+    @example(name="\u202egpj.exe.pdf", body=PDF)
+    @example(name="bang.png", body=PNG + bytes(5000))  # over the limit
+    @example(name="trang.pdf", body="<!doctype html><p>không phải PDF</p>".encode())
+    @example(name=ONE_MB[:5000] + ".pdf", body=PDF)
+    def upload_one(name, body):
+        before = models.Attachment.select().count()
+        response = c.post("/tep/dialogue/17", data={"csrf_token": c.token, "file": (io.BytesIO(body), name)},
+                          content_type="multipart/form-data")
+        assert response.status_code in (303, 413, 422), (response.status_code, name, body[:20])
+        whole_page(response)
+        page = c.get("/doi-thoai/17")
+        assert page.status_code == 200
+        whole_page(page)
+        if response.status_code != 303:
+            assert models.Attachment.select().count() == before
+            return
+        stored = models.Attachment.select().order_by(models.Attachment.id.desc()).first()
+        assert stored.id and models.Attachment.select().count() == before + 1
+        assert body.startswith((b"%PDF", b"\x89PNG")) and len(body) <= 4096
+        assert not re.search(r"[\x00-\x1f\x7f/\\\u202a-\u202e\u2066-\u2069]", stored.filename)
+        assert 0 < len(stored.filename) <= 255
+        download = c.get("/tep/%d" % stored.id)
+        assert download.status_code == 200 and download.data == body
+        assert download.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+    upload_one()

@@ -20,8 +20,8 @@ from tests import rendering
 from tests.conftest import user
 
 PROVINCE, PLACE = "Bình Định", "Quy Nhơn"
-KINDS = ["notice", "notice_draft", "correction", "report_midyear", "report_annual", "report_quarterly",
-         "report_range", "minutes"]
+KINDS = ["notice", "notice_draft", "correction", "report_midyear", "report_annual", "report_monthly",
+         "report_quarterly", "report_nine_month", "report_range", "minutes"]
 
 
 def _documents():
@@ -38,13 +38,17 @@ def _documents():
     annual.narrative_md = midyear.narrative_md
     quarterly = reports.create(plan, "quarterly", None, user("coordinator"),
                                period=reports.period_of("quarterly", 2022, quarter=2))
+    monthly = reports.create(plan, "monthly", None, user("coordinator"),
+                             period=reports.period_of("monthly", 2022, month=3))
+    nine_month = reports.create(plan, "nine_month", None, user("coordinator"),
+                                period=reports.period_of("nine_month", 2022))
     span = reports.create(plan, "range", None, user("coordinator"),
                           period=reports.period_of("range", start=dt.date(2022, 2, 15), end=dt.date(2022, 11, 30)))
     out = {"notice": notice_drafts.administrative_document(notice, PROVINCE, PLACE),
            "notice_draft": notice_drafts.administrative_document(draft, PROVINCE, PLACE),
            "correction": notice_drafts.administrative_document(correction, PROVINCE, PLACE)}
-    for name, report in (("report_midyear", midyear), ("report_annual", annual), ("report_quarterly", quarterly),
-                         ("report_range", span)):
+    for name, report in (("report_midyear", midyear), ("report_annual", annual), ("report_monthly", monthly),
+                         ("report_quarterly", quarterly), ("report_nine_month", nine_month), ("report_range", span)):
         out[name] = report_exports.report_document(report, reports.figures_of(report), PROVINCE, PLACE)
     held = (models.Dialogue.select(models.Dialogue, pw.fn.COUNT(models.Opinion.id).alias("raised"))
             .join(models.Opinion, on=(models.Opinion.dialogue == models.Dialogue.id))

@@ -89,6 +89,7 @@ def expected_counts(cutoff):
                 dialogues[row]["Tổng số"] += 1
 
     by_field, by_unit, by_audience = {}, {}, {}
+    by_channel = {label: Counter() for label in models.CHANNELS.values()}
     for f in models.Field.select():
         by_field[f.name] = Counter()
     for o in models.Opinion.select():
@@ -106,9 +107,12 @@ def expected_counts(cutoff):
                 columns.append("Quá hạn")
         if status == "withdrawn":
             columns.append("Rút ý kiến")
+        if status == "refused":
+            columns.append("Không tiếp nhận")
         field = o.field.name if o.field_id else "Chưa xác định lĩnh vực"
         unit = o.assigned_unit.name if o.assigned_unit_id else "Chưa giao đơn vị"
-        for table, row in ((by_field, field), (by_unit, unit), (by_audience, audiences[o.audience])):
+        for table, row in ((by_field, field), (by_unit, unit), (by_audience, audiences[o.audience]),
+                           (by_channel, models.CHANNELS[o.channel])):
             for row_label in (row, "Tổng cộng"):
                 table.setdefault(row_label, Counter()).update(columns)
 
@@ -134,7 +138,7 @@ def expected_counts(cutoff):
             for row_label in (unit, "Tổng cộng"):
                 conclusions.setdefault(row_label, Counter()).update(columns)
     return {"dialogues": dialogues, "opinions_field": by_field, "opinions_unit": by_unit,
-            "opinions_audience": by_audience, "conclusions": conclusions}
+            "opinions_audience": by_audience, "opinions_channel": by_channel, "conclusions": conclusions}
 
 
 def as_plain(table, columns):
@@ -156,6 +160,7 @@ def test_figures_match_independent_counts(login, db, kind):
     opinion_columns = ["Tiếp nhận", "Đã trả lời", "Đã giải quyết xong", "Đang giải quyết", "Quá hạn", "Rút ý kiến"]
     for key in ("opinions_field", "opinions_unit", "opinions_audience"):
         assert shown[key] == as_plain(expected[key], opinion_columns), key
+    assert shown["opinions_channel"] == as_plain(expected["opinions_channel"], opinion_columns + ["Không tiếp nhận"])
     conclusion_columns = ["Số kết luận", "Hoàn thành đúng hạn", "Chậm", "Hoàn thành sau hạn",
                           "Quá hạn, chưa hoàn thành", "Chưa đến hạn"]
     assert shown["conclusions"] == as_plain(expected["conclusions"], conclusion_columns)
@@ -390,7 +395,9 @@ def test_report_tables_as_xlsx_and_csv(login, db):
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
     book = load_workbook(io.BytesIO(response.data))
-    assert len(book.worksheets) == 5
+    assert book.sheetnames == ["Hình thức đối thoại", "Ý kiến theo đối tượng", "Ý kiến theo lĩnh vực",
+                               "Ý kiến theo đơn vị xử lý", "Ý kiến theo nguồn tiếp nhận",
+                               "Kết luận theo đơn vị chủ trì"]
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Số buổi đối thoại đã tổ chức, theo hình thức và đối tượng"
@@ -451,9 +458,9 @@ def test_report_as_docx(login, db):
                                                 "2. Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị"))
     assessment = text_of.index("II. ĐÁNH GIÁ CHUNG")
     assert text_of[first:second].count("[table]") == 1
-    assert text_of[second:assessment].count("[table]") == 4
+    assert text_of[second:assessment].count("[table]") == 5
     figures = document.tables[1:-1]
-    assert len(figures) == 5
+    assert len(figures) == 6
     for table in figures:
         rows = table._tbl.findall(qn("w:tr"))
         assert rows[0].find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
@@ -618,7 +625,8 @@ def expected_period_counts(start, end):
     after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
     tables = {"opinions_audience": {label: Counter() for label in models.AUDIENCES.values()},
               "opinions_kind": {label: Counter() for label in models.OPINION_KINDS.values()},
-              "opinions_field": {f.name: Counter() for f in models.Field.select()}, "opinions_unit": {}}
+              "opinions_field": {f.name: Counter() for f in models.Field.select()}, "opinions_unit": {},
+              "opinions_channel": {label: Counter() for label in models.CHANNELS.values()}}
     for o in models.Opinion.select():
         if o.received_on < start:
             if _last_status("opinion", o.id, begin, "received")[0] not in OPEN:
@@ -635,7 +643,10 @@ def expected_period_counts(start, end):
             columns.append("Đang giải quyết cuối kỳ")
             if o.deadline is not None and o.deadline < end:
                 columns.append("Quá hạn cuối kỳ")
-        rows = {"opinions_audience": models.AUDIENCES[o.audience], "opinions_kind": models.OPINION_KINDS[o.kind],
+        if status == "refused":
+            columns.append("Không tiếp nhận")
+        rows = {"opinions_channel": models.CHANNELS[o.channel],
+                "opinions_audience": models.AUDIENCES[o.audience], "opinions_kind": models.OPINION_KINDS[o.kind],
                 "opinions_field": o.field.name if o.field_id else "Chưa xác định lĩnh vực",
                 "opinions_unit": o.assigned_unit.name if o.assigned_unit_id else "Chưa giao đơn vị"}
         for key, row in rows.items():
@@ -672,6 +683,7 @@ def test_period_figures_match_counts_made_from_the_status_history(login, db, kin
     expected = expected_period_counts(start, end)
     for key in ("opinions_audience", "opinions_kind", "opinions_field", "opinions_unit"):
         assert shown[key] == as_plain(expected[key], PERIOD_COLUMNS), key
+    assert shown["opinions_channel"] == as_plain(expected["opinions_channel"], PERIOD_COLUMNS + ["Không tiếp nhận"])
     held = sum(1 for d in models.Dialogue.select() if start <= d.starts_at.date() <= end
                and d.status in ("held", "concluded", "completed"))
     assert shown["dialogues"]["Tổng cộng"]["Tổng số"] == held
@@ -721,7 +733,8 @@ def test_a_period_report_is_numbered_frozen_and_exported(login, db):
     assert "Kết quả tiếp nhận, giải quyết ý kiến, kiến nghị quý II năm 2022" in text
     assert "Kỳ trước chuyển sang" in text and "DỰ THẢO" not in text
     book = load_workbook(io.BytesIO(coordinator.get("/bao-cao/%d.xlsx" % report.id).data))
-    assert len(book.worksheets) == 5
+    assert book.sheetnames == ["Hình thức đối thoại", "Ý kiến theo đối tượng", "Ý kiến theo loại",
+                               "Ý kiến theo lĩnh vực", "Ý kiến theo đơn vị xử lý", "Ý kiến theo nguồn tiếp nhận"]
     rows = list(book.worksheets[1].iter_rows(values_only=True))
     assert rows[1] == ("STT", "Đối tượng", *PERIOD_COLUMNS)
     assert {r[1]: list(r[2:]) for r in rows[2:]}["Tổng cộng"] == list(before["opinions_audience"]["Tổng cộng"].values())

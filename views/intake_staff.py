@@ -51,8 +51,11 @@ def sync_post():
 @roles_required(*READERS)
 def receipt_get(opinion_id):
     """The printable receipt (giấy biên nhận) of a citizen's request, with its tracking code."""
-    opinion = _opinion_or_404(opinion_id)
-    return render_template("staff/intake/receipt.html", opinion=opinion,
+    return _receipt_page(_opinion_or_404(opinion_id))
+
+
+def _receipt_page(opinion, error=None):
+    return render_template("staff/intake/receipt.html", opinion=opinion, error=error,
                            identity=opinion.can_see_identity(g.user), lookup_url=intake_sync.lookup_url(
                                current_app.config), form=ActionForm(formdata=None, data={"version": opinion.version}))
 
@@ -69,14 +72,17 @@ def code_post(opinion_id):
         except TransitionError as error:
             raise Refused({"version": str(error)}) from None
 
-    return edit_with_conflict(ActionForm(), lambda form, errors=None, current=None: _receipt_again(opinion, errors),
-                              save, lambda saved: ("Đã cấp mã tra cứu %s." % saved.tracking_code,
+    def render(form, errors=None, current=None):
+        return _receipt_again(current or opinion, errors)
+
+    return edit_with_conflict(ActionForm(), render, save, lambda saved: ("Đã cấp mã tra cứu %s." % saved.tracking_code,
                                                    url_for("intake_staff.receipt_get", opinion_id=saved.id)))
 
 
 def _receipt_again(opinion, errors):
-    flash(next(iter((errors or {}).values()), "Ý kiến vừa được người khác cập nhật; vui lòng thử lại."), "error")
-    return redirect(url_for("intake_staff.receipt_get", opinion_id=opinion.id), code=303)
+    """The receipt again, the refusal above its button (edit_with_conflict answers it with 422 or 409)."""
+    return _receipt_page(opinion, next(iter((errors or {}).values()),
+                                       "Ý kiến vừa được người khác cập nhật; vui lòng thử lại."))
 
 
 # ---------------------------------------------------------------- triage of a dialogue request
