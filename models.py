@@ -799,12 +799,21 @@ class Opinion(Versioned):
             record_transition(current, user, self.status, new, ("Mở lại: " + note) if target == "reopen" else note)
         return current
 
-    def assign(self, user, unit_id, assignee_id, deadline, expected_version):
-        """Give it to a unit (and a specialist) with a deadline; received → assigned is recorded."""
+    def deadline_refusal(self, deadline):
+        """Why `deadline` cannot be this opinion's (it falls before the day it was received), or None."""
+        if deadline and self.received_on and deadline < self.received_on:
+            return "Hạn xử lý không được trước ngày tiếp nhận (%s)." % self.received_on.strftime("%d/%m/%Y")
+        return None
+
+    def assign(self, user, unit_id, assignee_id, deadline, expected_version, directed_by=None):
+        """Give it to a unit (and a specialist) with a deadline; received → assigned is recorded.
+
+        `directed_by` (a user id) is who directed the assignment; the assigning user by default.
+        """
         if self.is_closed:
             raise TransitionError("Ý kiến đã kết thúc; cần mở lại trước khi giao xử lý.")
         changes = {"assigned_unit": unit_id, "assigned_to": assignee_id, "deadline": deadline,
-                   "directed_by": user.id}
+                   "directed_by": directed_by or user.id}
         moves = self.status == "received"
         if moves:
             changes["status"] = "assigned"

@@ -146,9 +146,9 @@ class AssignForm(ActionForm):
             raise ValidationError("Chuyên viên phải thuộc đơn vị được giao.")
 
     def validate_deadline(self, field):
-        if field.data and self.opinion and field.data < self.opinion.received_on:
-            raise ValidationError("Hạn xử lý không được trước ngày tiếp nhận (%s)."
-                                  % self.opinion.received_on.strftime("%d/%m/%Y"))
+        reason = self.opinion.deadline_refusal(field.data) if self.opinion else None
+        if reason:
+            raise ValidationError(reason)
 
 
 class AnswerForm(ActionForm):
@@ -185,3 +185,40 @@ class FollowUpForm(BaseForm):
                                                  Length(max=2000, message="Tối đa 2.000 ký tự.")])
     percent_done = IntegerField("Tỷ lệ hoàn thành (%)", validators=[
         Optional(), NumberRange(0, 100, "Tỷ lệ hoàn thành từ 0 đến 100.")])
+
+
+# ---------------------------------------------------------------- acting on many opinions of the register
+
+def bulk_picked(formdata):
+    """[(id, version seen or None)] of the opinions ticked in the register (`ids`, each with its `v<id>`)."""
+    picked = []
+    for raw in formdata.getlist("ids"):
+        opinion_id = parse_id(raw)
+        if opinion_id is not None:
+            version = formdata.get("v%d" % opinion_id, "")
+            picked.append((opinion_id, int(version) if version.isdigit() and len(version) < 10 else None))
+    return picked
+
+
+def directors(user):
+    """Who may be recorded as having directed an assignment: the user, and the chief and deputy chiefs."""
+    bosses = User.select().where(User.role.in_(("chief", "leader")), User.active == True,  # noqa: E712
+                                 User.id != user.id)
+    return [user] + sorted(bosses, key=lambda p: (p.role != "chief", person_sort_key(p.full_name)))
+
+
+class BulkAssignForm(AssignForm):
+    """The register's assignment of many opinions: each item's version is checked by the service, not here."""
+
+    version = None
+    directed_by_id = IdSelectField("Người chỉ đạo giao")
+
+    def validate_directed_by_id(self, field):
+        if field.data is None or field.data not in {p.id for p in directors(self.user)}:
+            raise ValidationError("Vui lòng chọn người chỉ đạo: bạn, Chánh Văn phòng hoặc Phó Chánh Văn phòng.")
+
+
+class BulkStatusForm(StatusForm):
+    """The register's status move of many opinions, with one note for all."""
+
+    version = None

@@ -227,15 +227,21 @@ def report_file(report, ext, user, province="", place=""):
     return data
 
 
-def register_file(user, filters, ext):
+def register_file(user, filters, ext, ids=None):
     """The register as `user` sees it on /y-kien/ with `filters`, as XLSX or CSV (`ext`), the export audited.
 
+    With `ids`, only those opinions (a selection made in the register), still as `user` may see them.
     The filters used go into the audit log; the words searched may be a person's name or number:
     logged masked.
     """
     on = today()
-    rows = [register_row(o, user, on) for o in Opinion.register(user, filters).iterator()]
+    query = Opinion.register(user, filters)
+    if ids is not None:
+        query = query.where(Opinion.id.in_(list(ids)))
+    rows = [register_row(o, user, on) for o in query.iterator()]
     used = {k: v for k, v in filters.items() if v not in ("", None, False)}
+    if ids is not None:
+        used["selected"] = len(ids)
     if "q" in used:
         used["q"] = MASK
     if ext == "xlsx":

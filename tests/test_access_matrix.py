@@ -54,6 +54,9 @@ TABLE = {
     "/y-kien/": A(get=READ),
     "/y-kien/moi": A(get=WRITE, post=WRITE),
     "/y-kien/kiem-tra": A(get=WRITE, post=WRITE, query="?field=content&content=abc"),
+    "/y-kien/chon/giao": A(post=ASSIGN),  # acting on many at once: each item is checked by the service
+    "/y-kien/chon/trang-thai": A(post=WRITE),
+    "/y-kien/chon/xuat": A(post=READ),
     "/y-kien/<int:opinion_id>": A(get=READ, other=404),
     "/y-kien/<int:opinion_id>/giao": A(post=ASSIGN, other=404),
     "/y-kien/<int:opinion_id>/tra-loi": A(post=HANDLE, other=404),

@@ -4,7 +4,7 @@ import math
 from urllib.parse import urlencode
 
 import peewee as pw
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, flash, g, redirect, request
 from htmx_flask import request as htmx_request
 
 from forms import parse_id
@@ -115,9 +115,9 @@ class Page:
 MAX_PAGE = 100_000
 
 
-def page_arg():
-    """?page= as a page number (1 when missing or nonsense; never beyond MAX_PAGE)."""
-    return min(parse_id(request.args.get("page", "")) or 1, MAX_PAGE)
+def page_arg(args=None):
+    """?page= (or `args`' page) as a page number (1 when missing or nonsense; never beyond MAX_PAGE)."""
+    return min(parse_id((request.args if args is None else args).get("page", "")) or 1, MAX_PAGE)
 
 
 def int_arg(name):
@@ -131,16 +131,22 @@ def year_arg(name="year"):
     return year if year and 1900 <= year <= 9998 else None
 
 
+def show_list_at(path, args):
+    """A list page rendered for a POST (the register after a bulk action) links as if it were at `path`?`args`."""
+    g.list_url = (path, args)
+
+
 def url_with(**changes):
-    """The current URL's query string with some arguments changed (None removes one)."""
-    args = request.args.to_dict(flat=True)
+    """The current URL's query string with some arguments changed (None removes one); see show_list_at."""
+    path, args = g.get("list_url") or (request.path, request.args)
+    args = args.to_dict(flat=True)
     for key, value in changes.items():
         if value is None or value == "":
             args.pop(key, None)
         else:
             args[key] = value
     query = urlencode(args)
-    return request.path + ("?" + query if query else "")
+    return path + ("?" + query if query else "")
 
 
 def form_version(form):

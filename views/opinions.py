@@ -1,5 +1,8 @@
-"""The opinion register (sổ theo dõi ý kiến): list, detail, assignment, transitions, follow-ups."""
-from flask import Blueprint, abort, current_app, flash, g, render_template, request, url_for
+"""The opinion register (sổ theo dõi ý kiến): list, many at once, detail, assignment, transitions, follow-ups."""
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Blueprint, Response, abort, current_app, flash, g, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 import models
 from forms import parse_id
@@ -7,18 +10,32 @@ from forms.opinions import (
     TARGET_LABELS,
     AnswerForm,
     AssignForm,
+    BulkAssignForm,
+    BulkStatusForm,
     FollowUpForm,
     StatusForm,
     assignable_units,
     assignee_groups,
+    bulk_picked,
+    directors,
     opinion_form,
     recent_dialogues,
     register_filters,
 )
 from models import FOLLOWUP_KINDS, AuditLog, ConflictError, Field, Opinion, StatusChange, TransitionError, Unit
+from services import bulk_actions, report_exports
 from services.text import sort_key
 from views.auth import roles_required
-from views.common import Page, Refused, edit_with_conflict, get_or_404, page_arg, wants_fragment
+from views.common import (
+    Page,
+    Refused,
+    edit_with_conflict,
+    get_or_404,
+    invalid_status,
+    page_arg,
+    show_list_at,
+    wants_fragment,
+)
 
 bp = Blueprint("opinions", __name__, url_prefix="/y-kien")
 
@@ -146,22 +163,37 @@ def _edit_on_detail(opinion, form, form_name, save, done):
 
 # ---------------------------------------------------------------- the register
 
+def _register_context(args, back):
+    """The register's page for the query string `args`: its filters, the page of rows, the select-all count."""
+    user = g.user
+    f = register_filters(args)
+    page = Page(Opinion.register(user, f), page_arg(args), current_app.config["PER_PAGE"],
+                count_limit=current_app.config["REGISTER_COUNT_LIMIT"], key=Opinion.id,
+                fetch=Opinion.register_rows, count=Opinion.register_counter(user, f))
+    return {"page": page, "filters": f, "back": back, "list_args": args,
+            "list_query": urlencode(list(args.items(True))), "max_bulk": bulk_actions.MAX_ITEMS,
+            "checked_ids": set(), "all_checked": False}
+
+
+def _register_page(ctx):
+    """The whole register page around `ctx` (_register_context), with the choices of its forms."""
+    user = g.user
+    ctx.update(fields=list(Field.select().order_by(Field.position, Field.name)),
+               units=sorted(Unit.select(), key=lambda u: sort_key(u.name)) if user.reads_everything else [],
+               dialogues=recent_dialogues(ctx["filters"]["dialogue"]), can_create=user.role in WRITERS)
+    ctx.update(_bulk_context(**{k: ctx.pop(k) for k in ("assign_form", "status_form", "outcome", "selection_error",
+                                                            "bulk_action") if k in ctx}))
+    return render_template("staff/opinions/list.html", **ctx)
+
+
 @bp.get("/")
 @roles_required(*READERS)
 def list_get():
     """The register: filters, diacritics-insensitive search, sorting and pages; htmx gets the results."""
-    user = g.user
-    f = register_filters(request.args)
-    page = Page(Opinion.register(user, f), page_arg(), current_app.config["PER_PAGE"],
-                count_limit=current_app.config["REGISTER_COUNT_LIMIT"], key=Opinion.id,
-                fetch=Opinion.register_rows, count=Opinion.register_counter(user, f))
-    ctx = {"page": page, "filters": f, "back": request.full_path.rstrip("?")}
+    ctx = _register_context(request.args, request.full_path.rstrip("?"))
     if wants_fragment():
         return render_template("staff/opinions/_results.html", **ctx)
-    ctx.update(fields=list(Field.select().order_by(Field.position, Field.name)),
-               units=sorted(Unit.select(), key=lambda u: sort_key(u.name)) if user.reads_everything else [],
-               dialogues=recent_dialogues(f["dialogue"]), can_create=user.role in WRITERS)
-    return render_template("staff/opinions/list.html", **ctx)
+    return _register_page(ctx)
 
 
 def _new_page(form, errors=None, current=None):
@@ -198,6 +230,101 @@ def check_field():
     field.validate(form, [inline] if inline else [])
     return render_template("staff/opinions/_check.html", name=name, errors=form.first_errors()
                            if field.errors else {})
+
+
+# ---------------------------------------------------------------- many opinions at once
+
+def _bulk_context(assign_form=None, status_form=None, outcome=None, selection_error=None, bulk_action=None):
+    """The register's form for the ticked opinions: the actions the user may take, what was typed, the outcome."""
+    user = g.user
+    ctx = {"can_bulk_assign": user.role in ASSIGNERS, "can_bulk_move": user.role in WRITERS, "outcome": outcome,
+           "selection_error": selection_error, "bulk_action": bulk_action,
+           "status_form": status_form or BulkStatusForm(formdata=None, user=user)}
+    if ctx["can_bulk_assign"]:
+        units = assignable_units(user)
+        ctx.update(bulk_units=units, bulk_assignees=assignee_groups(units), directors=directors(user),
+                   assign_form=assign_form or BulkAssignForm(formdata=None, user=user, data={
+                       "unit_id": user.unit_id if user.role == "unit_head" else None, "directed_by_id": user.id}))
+    return ctx
+
+
+def _bulk_args():
+    """The register's query string that the bulk form was shown with (its hidden `filter`)."""
+    return MultiDict(parse_qsl(request.form.get("filter", "")[:4000]))
+
+
+def _bulk_post(action, form, act):
+    """Check the form and the selection, then `act(form, chosen)` (an Outcome) on each item; show the outcome.
+
+    htmx gets the bulk form (with the outcome) and the changed rows of the page out of band; a plain
+    form gets the register page again, with the outcome above it (the list of refusals can be long:
+    too long for a flashed message in the session cookie).
+    """
+    args = _bulk_args()
+    picked = bulk_picked(request.form)
+    all_matching = request.form.get("all") == "1"
+    valid, error, outcome = form is None or form.validate(), None, None
+    try:
+        chosen = bulk_actions.select(g.user, register_filters(args), picked, all_matching)
+    except bulk_actions.SelectionError as refused:
+        chosen, error = None, str(refused)
+    if valid and error is None:
+        outcome = act(form, chosen)
+        if isinstance(outcome, Response):  # an export: the file itself
+            return outcome
+    status = 200 if outcome is not None else invalid_status()
+    back = url_for("opinions.list_get") + ("?" + request.form.get("filter", "") if args else "")
+    forms = {action + "_form": form} if form is not None else {}
+    forms.update({"outcome": outcome, "selection_error": error, "bulk_action": action})
+    if wants_fragment():
+        page_ids = {i for i in (parse_id(v) for v in request.form.get("page_ids", "").split(",")) if i}
+        shown = [i for i in outcome.changed_ids if i in page_ids] if outcome else []
+        rows = list(Opinion.register_rows(shown)) if shown else []
+        return render_template("staff/opinions/_bulk_done.html", rows=rows, back=back, **_bulk_context(**forms)), status
+    show_list_at(url_for("opinions.list_get"), args)
+    ctx = _register_context(args, back)
+    ctx.update(forms, all_checked=all_matching and outcome is None,
+               checked_ids={i for i, _ in picked} - set(outcome.changed_ids if outcome else ()))
+    return _register_page(ctx), status
+
+
+@bp.post("/chon/giao")
+@roles_required(*ASSIGNERS)
+def bulk_assign_post():
+    """Assign the ticked opinions (or all the filter matches) to a unit: each one as its own page would."""
+    def act(form, chosen):
+        return bulk_actions.assign(g.user, chosen, form.unit_id.data, form.assigned_to_id.data,
+                                   form.computed_deadline, form.directed_by_id.data)
+
+    return _bulk_post("assign", BulkAssignForm(user=g.user), act)
+
+
+@bp.post("/chon/trang-thai")
+@roles_required(*WRITERS)
+def bulk_status_post():
+    """Move the ticked opinions to a status with one note: each through its own lifecycle, never forced."""
+    def act(form, chosen):
+        return bulk_actions.change_status(g.user, chosen, form.to.data, form.note.data)
+
+    return _bulk_post("status", BulkStatusForm(user=g.user), act)
+
+
+@bp.post("/chon/xuat")
+@roles_required(*READERS)
+def bulk_export_post():
+    """The ticked opinions as the register's XLSX or CSV file (as the user may see them; the export audited)."""
+    ext = request.form.get("format")
+    if ext not in ("xlsx", "csv"):
+        abort(400)
+
+    def act(form, chosen):
+        data = bulk_actions.export(g.user, chosen, ext, register_filters(_bulk_args())["sort"])
+        response = Response(data, mimetype=report_exports.CONTENT_TYPES[ext])
+        response.headers["Content-Disposition"] = 'attachment; filename="y-kien-da-chon-%s.%s"' % (
+            models.today().strftime("%Y%m%d"), ext)
+        return response
+
+    return _bulk_post("export", None, act)
 
 
 # ---------------------------------------------------------------- one opinion
