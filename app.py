@@ -28,6 +28,7 @@ from views import (
     plans,
     proposals,
     publishing,
+    register_import,
     reports,
 )
 from views.public import register_preview
@@ -213,7 +214,7 @@ def create_app(config=None):
     filters.register(app)
     app.before_request(auth.load_user)
     for module in (auth, dashboard, opinions, dialogues, admin, holidays, notices, conclusions, attachments,
-                   proposals, reports, publishing, plans, intake_staff):
+                   proposals, reports, publishing, plans, intake_staff, register_import):
         app.register_blueprint(module.bp)
     register_preview(app)  # the public pages, live under /xem-truoc/ behind login
 

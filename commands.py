@@ -1,5 +1,5 @@
 """The command line of the internal app (`flask --app app …`): migrate, load-demo, create-user, remind, backup,
-restore, audit-verify, intake-sync."""
+restore, audit-verify, intake-sync, import-register."""
 import datetime as dt
 
 import click
@@ -9,8 +9,9 @@ from flask.cli import with_appcontext
 import models
 from migrations import router, run_migrations
 from models import db
-from services import audit_chain, backup, deadlines, intake_sync, reminders
+from services import audit_chain, backup, deadlines, intake_sync, register_import, reminders
 from services.accounts import hash_password
+from services.spreadsheet_readers import ReadError
 
 
 def register_commands(app):
@@ -20,6 +21,7 @@ def register_commands(app):
     app.cli.add_command(restore_command)
     app.cli.add_command(audit_verify_command)
     app.cli.add_command(intake_sync_command)
+    app.cli.add_command(import_register_command)
 
     @app.cli.command("migrate")
     def migrate_command():
@@ -174,3 +176,41 @@ def intake_sync_command():
                "gửi %d thư." % (sync.status_label, sync.fetched, sync.created, sync.acked, sync.statuses, sync.mails))
     if sync.status != "succeeded":
         raise click.ClickException(sync.error)
+
+
+@click.command("import-register")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Print the preview; store nothing.")
+@click.option("--force", is_flag=True, help="Import the good rows even when some are refused.")
+@click.option("--user", "username", default=None, help="The user named in the audit log (default: the command line).")
+@with_appcontext
+def import_register_command(file, dry_run, force, username):
+    """Import an existing register (XLSX, XLS, CSV): one line per refused row, then the counts."""
+    with open(file, "rb") as handle:
+        data = handle.read()
+    name = file.replace("\\", "/").rsplit("/", 1)[-1]
+    with db.connection_context():
+        user = None
+        if username:
+            user = models.User.get_or_none(models.User.username == username)
+            if user is None:
+                raise click.ClickException("Không có tài khoản %s." % username)
+        try:
+            if dry_run:
+                result, applied = register_import.preview(name, data), False
+            else:
+                result, applied = register_import.run(name, data, user, force=force, by_command=user is None)
+        except ReadError as error:
+            raise click.ClickException(str(error)) from error
+    for line, reason in result.refused:
+        click.echo("Dòng %d: %s" % (line, reason))
+    if result.mapping.unknown:
+        click.echo("Cột không nhận ra (bỏ qua): %s" % ", ".join(h for _, h in result.mapping.unknown))
+    if dry_run:
+        click.echo("Chạy thử: không lưu gì.")
+    elif not applied:
+        click.echo("Không nhập gì: có %d dòng bị từ chối (dùng --force để nhập các dòng hợp lệ)."
+                   % len(result.refused))
+    click.echo(result.summary())
+    if not applied and not dry_run:
+        raise SystemExit(1)

@@ -619,6 +619,10 @@ NOTE_REQUIRED = {"referred", "explained", "withdrawn", "refused", "reopen"}
 
 class Opinion(Versioned):
     code = pw.CharField(unique=True, max_length=20)  # register number, e.g. YK-2022-0001
+    # An imported register's own number (Số) when it is not ours (services/register_import); searchable.
+    legacy_code = pw.CharField(max_length=40, default="", index=True)
+    # How an imported row without a usable Số is found again: a hash of its received date, sender and content.
+    import_key = pw.CharField(max_length=64, null=True, index=True)
     kind = pw.CharField(max_length=20, index=True)
     channel = pw.CharField(max_length=20, default="dialogue")
     audience = pw.CharField(max_length=20, index=True)
@@ -692,7 +696,8 @@ class Opinion(Versioned):
         return bool(self.deadline and self.deadline < today() and not self.is_closed)
 
     def refresh_search(self):
-        self.search_text = fold(" ".join((self.code or "", self.tracking_code or "", self.national_code or "",
+        self.search_text = fold(" ".join((self.code or "", self.legacy_code or "", self.tracking_code or "",
+                                          self.national_code or "",
                                           self.content or "", self.draft_answer or "", self.resolution_path or "")))
         self.search_identity = fold(" ".join((self.submitter_name or "", self.submitter_contact or "",
                                               self.submitter_phone or "", self.submitter_email or "",

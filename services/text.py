@@ -1,5 +1,5 @@
 """Text helpers with no database: typed text cleaned, folding, Vietnamese order, Markdown, front matter, slugs,
-numbers, cells safe for a spreadsheet."""
+numbers, cells safe for a spreadsheet, text typed with the old TCVN3 (ABC) fonts converted."""
 import datetime as dt
 import re
 import unicodedata
@@ -52,7 +52,7 @@ def xml_text(text):
     return _NOT_XML.sub("", text) if isinstance(text, str) else text
 
 
-_FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")  # with the full-width = + - @
+FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")  # with the full-width = + - @
 
 
 def csv_safe(value):
@@ -62,7 +62,36 @@ def csv_safe(value):
         return "" if value is None else value
     if _NOT_XML.search(value) is not None:
         value = _NOT_XML.sub("", value)
-    return "'" + value if value[:1] in _FORMULA_STARTS else value
+    return "'" + value if value[:1] in FORMULA_STARTS else value
+
+
+# ---------------------------------------------------------------- TCVN3 (ABC) text inside a Unicode file
+
+# The TCVN3 (TCVN 5712:1993, "ABC" fonts .VnTime …) bytes of the Vietnamese letters. Text typed with those fonts
+# and saved into a Unicode file shows these bytes as Latin-1 letters ("B¶o Th¾ng" for "Bảo Thắng"). The fonts
+# for capitals (.VnTimeH) reuse the small letters' bytes, so only Ă Â Đ Ê Ô Ơ Ư come back as capitals.
+_TCVN3_LETTERS = ("àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĂÂĐÊÔƠƯ")
+_TCVN3_BYTES = bytes.fromhex(
+    "b5b8b6b7b9a8bbbebcbdc6a9c7cac8c9cbaeccd0cecfd1aad2d5d3d4d6d7ddd8dcdedfe3e1e2e4abe5e8e6e7e9aceaedebeceeeff3f1"
+    "f2f4adf5f8f6f7f9fafdfbfcfea1a2a7a3a4a5a6")
+TCVN3_TABLE = dict(zip(_TCVN3_BYTES, _TCVN3_LETTERS, strict=True))
+# Characters that TCVN3 text shows and Vietnamese written in Unicode never holds (its à, á, â, è … are
+# Latin-1 letters too, so they tell nothing; Ð is left out: people type it for Đ).
+_TCVN3_SIGNS = frozenset(chr(code) for code in TCVN3_TABLE) - frozenset(
+    "àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝÐ")
+
+
+def looks_like_tcvn3(text):
+    """True when text reads as TCVN3 bytes shown as Latin-1: it holds a sign only TCVN3 text holds, and no letter
+    beyond Latin-1 (a Unicode Vietnamese text has ă, đ, ơ, ư or the letters with two marks)."""
+    if not isinstance(text, str) or not any(ch in _TCVN3_SIGNS for ch in text):
+        return False
+    return all(ord(ch) < 0x100 for ch in text)
+
+
+def tcvn3_to_unicode(text):
+    """TCVN3 text (as Latin-1 letters) in Unicode, composed (NFC)."""
+    return unicodedata.normalize("NFC", text.translate(TCVN3_TABLE))
 
 
 # ---------------------------------------------------------------- Vietnamese order

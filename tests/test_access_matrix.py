@@ -62,6 +62,10 @@ TABLE = {
     "/y-kien/<int:opinion_id>/tra-loi": A(post=HANDLE, other=404),
     "/y-kien/<int:opinion_id>/trang-thai": A(post=WRITE, other=404),
     "/y-kien/<int:opinion_id>/theo-doi": A(post=WRITE, other=404),
+    # the import of an existing register: the coordinator's alone (an unknown upload token: back to the form, 303)
+    "/y-kien/nhap/": A(get=COORD, post=COORD),
+    "/y-kien/nhap/<token>/xem-truoc": A(post=COORD, token="A" * 22),
+    "/y-kien/nhap/<token>/xac-nhan": A(post=COORD, token="A" * 22),
     # citizens' online requests (issue 11): the sync screen, receipts, triage of a dialogue request
     "/tiep-nhan-truc-tuyen/": A(get=BOSSES),
     "/tiep-nhan-truc-tuyen/dong-bo": A(post=EDIT),
