@@ -58,8 +58,9 @@ TODAY = dt.date.today().isoformat()
 
 # role, the page showing the form, the form's action, the page of the record afterwards, values typed first,
 # forms sent first (role, page, action[, values typed]) to bring the record where the form is offered
-# and, where the page's form has another action (the plan's preview), that action.
-Form = namedtuple("Form", "role page action record fill before shown", defaults=(None, (), None))
+# and, where the page's form has another action (the plan's preview, the register's bulk actions), that action;
+# `fragment`: the action is sent through htmx only and answers with a fragment.
+Form = namedtuple("Form", "role page action record fill before shown fragment", defaults=(None, (), None, False))
 SUBMITTED = (("coordinator", "/thong-bao/16", "/thong-bao/16/trinh-ky"),)  # the draft notice, up for signing
 REPORT_SUBMITTED = (("coordinator", "/bao-cao/2", "/bao-cao/2/trang-thai", {"to": "submitted"}),)
 APPRAISED = (("coordinator", "/de-xuat/3", "/de-xuat/3/tham-dinh"),) + tuple(  # both appraising bodies have spoken
@@ -149,7 +150,13 @@ FORMS = {
         "year": "2031", "title": "Kế hoạch đối thoại năm 2031", "body_md": "## Mục đích\n\nĐối thoại định kỳ."}),
     "plan-edit": Form("coordinator", "/ke-hoach/2/sua", "/ke-hoach/2/sua", "/ke-hoach/2"),
     "plan-preview": Form("coordinator", "/ke-hoach/2/sua", "/ke-hoach/xem-truoc", "/ke-hoach/2",
-                         shown="/ke-hoach/2/sua"),
+                         shown="/ke-hoach/2/sua", fragment=True),
+    "bulk-assign": Form("coordinator", "/y-kien/", "/y-kien/chon/giao", "/y-kien/",
+                        {"ids": "30", "bulk-deadline_mode": "date"}, shown="/y-kien/chon/giao"),
+    "bulk-status": Form("coordinator", "/y-kien/", "/y-kien/chon/trang-thai", "/y-kien/",
+                        {"ids": "30", "bulk-note": "Chuyển theo chỉ đạo."}, shown="/y-kien/chon/giao"),
+    "bulk-export": Form("coordinator", "/y-kien/", "/y-kien/chon/xuat", "/y-kien/", {"ids": "30", "format": "csv"},
+                        shown="/y-kien/chon/giao"),
     "intake-schedule": Form("coordinator", TRIAGE, "/tiep-nhan-truc-tuyen/%d/lich" % ONLINE, TRIAGE, {
         "starts_on": TODAY, "starts_time": "08:00", "place": "Phòng tiếp công dân"}),
     "intake-answer": Form("coordinator", TRIAGE, "/tiep-nhan-truc-tuyen/%d/tra-loi" % ONLINE, TRIAGE,
@@ -170,15 +177,20 @@ NOTHING_TYPED = {"auth.login_post", "auth.logout", "auth.logout_everywhere", "op
                  "admin.user_toggle_post", "holidays.delete_post", "notices.conclusion_delete_post",
                  "notices.submit_post", "notices.correct_post", "attachments.upload_post", "attachments.delete_post",
                  "proposals.start_post", "publishing.republish_post",
-                 "publishing.start_post", "intake_staff.sync_post"}
+                 "publishing.start_post", "intake_staff.sync_post",
+                 # the register import: a file, then columns chosen from lists (tests/test_import.py)
+                 "register_import.upload_post", "register_import.remap_post", "register_import.confirm_post"}
 
 
 def form_fields(html, action):
     """(method, [(name, [values], free text?)]) of the form posting to `action`, as a browser sends it untouched."""
-    form = next((f for f in BeautifulSoup(html, "html.parser").find_all("form") if f.get("action") == action), None)
+    page = BeautifulSoup(html, "html.parser")
+    form = next((f for f in page.find_all("form") if f.get("action") == action), None)
     assert form is not None, "no form to %s on the page" % action
     fields, typed = {}, set()
-    for element in form.find_all(["input", "select", "textarea", "button"]):
+    controls = ["input", "select", "textarea", "button"]
+    owned = page.find_all(controls, attrs={"form": form["id"]}) if form.get("id") else []  # form="…" outside it
+    for element in form.find_all(controls) + owned:
         name, kind = element.get("name"), (element.get("type") or "").lower()
         if not name or kind == "file" or name == "csrf_token":
             continue
@@ -309,10 +321,10 @@ def test_hostile_input_never_breaks_a_form_or_what_shows_it_after(app, login, na
         else:
             data.add("csrf_token", c.token)
             # an action the page's form sends to through htmx only (the preview) answers with a fragment
-            headers = {"HX-Request": "true"} if spec.shown else {}
+            headers = {"HX-Request": "true"} if spec.fragment else {}
             response = c.post(spec.action, data=data, content_type="multipart/form-data", headers=headers)
         assert response.status_code < 500 and response.status_code not in (401, 403), (response.status_code, data)
-        if spec.shown and response.status_code == 200:
+        if spec.fragment and response.status_code == 200:
             assert response.get_data(as_text=True).rstrip().endswith("</section>")
         else:
             whole_page(response)
