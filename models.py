@@ -559,6 +559,84 @@ class DialogueAttendee(BaseModel):
         indexes = ((("dialogue", "user"), True),)
 
 
+# ---------------------------------------------------------------- answer templates (mẫu trả lời)
+
+
+class AnswerTemplate(Versioned):
+    """A unit's model answer (Markdown with placeholders, services/answer_templates); no unit: office-wide."""
+
+    unit = pw.ForeignKeyField(Unit, null=True, backref="answer_templates")  # a unit in use is kept (RESTRICT)
+    field = pw.ForeignKeyField(Field, null=True, backref="answer_templates", on_delete="SET NULL")
+    title = pw.CharField(max_length=200)
+    body_md = pw.TextField(default="")
+    is_retired = pw.BooleanField(default=False)
+    created_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    created_at = pw.DateTimeField(default=now)
+    updated_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    updated_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("unit", "is_retired"), False),)
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def scope_label(self):
+        return self.unit.name if self.unit_id else "Toàn Văn phòng"
+
+    @classmethod
+    def visible_to(cls, user, query=None):
+        """Templates the user may read: all for readers of everything; office-wide and own unit's for a unit's staff."""
+        query = query if query is not None else cls.select()
+        if user.reads_everything:
+            return query
+        if user.is_content_staff and user.unit_id:
+            return query.where(cls.unit.is_null() | (cls.unit == user.unit_id))
+        return query.where(pw.SQL("1 = 0"))
+
+    def can_manage(self, user):
+        """Create, edit, retire, delete: the coordinator and the chief any; a unit head his own unit's only."""
+        if user.role in ("coordinator", "chief"):
+            return True
+        return user.role == "unit_head" and self.unit_id is not None and self.unit_id == user.unit_id
+
+    @classmethod
+    def filtered(cls, user, unit="", field=None, retired=False):
+        """The list: visible to `user`, by unit ("office" for office-wide, or a unit id) and field, in use or
+        retired; with the unit's and field's names in the same query."""
+        query = cls.visible_to(user, cls.select(cls, Unit, Field)
+                               .join_from(cls, Unit, pw.JOIN.LEFT_OUTER, on=(cls.unit == Unit.id))
+                               .join_from(cls, Field, pw.JOIN.LEFT_OUTER, on=(cls.field == Field.id)))
+        query = query.where(cls.is_retired == bool(retired))
+        if unit == "office":
+            query = query.where(cls.unit.is_null())
+        elif unit:
+            query = query.where(cls.unit == unit)
+        if field:
+            query = query.where(cls.field == field)
+        return query.order_by(cls.unit.is_null(False), Unit.name, cls.title, cls.id)
+
+    @classmethod
+    def usable_for(cls, opinion, keep=None):
+        """Templates an answer to `opinion` may use: not retired, office-wide or its assigned unit's; the opinion's
+        field first, then office-wide before the unit's, by title. `keep` (an id) is added even when retired."""
+        scope = cls.unit.is_null()
+        if opinion.assigned_unit_id:
+            scope |= cls.unit == opinion.assigned_unit_id
+        condition = scope & (cls.is_retired == False)  # noqa: E712
+        if keep:
+            condition |= cls.id == keep
+        rows = list(cls.select(cls, Field).join(Field, pw.JOIN.LEFT_OUTER, on=(cls.field == Field.id))
+                    .where(condition))
+        return sorted(rows, key=lambda t: (not (opinion.field_id and t.field_id == opinion.field_id),
+                                           t.unit_id is not None, sort_key(t.title), t.id))
+
+    def is_used(self):
+        """Whether an opinion's answer used it (it may then be retired, never deleted)."""
+        return Opinion.select().where(Opinion.answer_template == self.id).exists()
+
+
 # ---------------------------------------------------------------- opinions
 
 OPINION_KINDS = {
@@ -651,6 +729,7 @@ class Opinion(Versioned):
     deadline = pw.DateField(null=True, index=True)
     draft_answer = pw.TextField(default="")
     resolution_path = pw.TextField(default="")
+    answer_template = pw.ForeignKeyField(AnswerTemplate, null=True, backref="opinions")  # a used one is kept
     status = pw.CharField(max_length=20, default="received", index=True)
     closed_at = pw.DateTimeField(null=True)
     # Folded copies (đ→d, no marks, lower case) that both SQLite and PostgreSQL can index.
@@ -1688,9 +1767,9 @@ def record_transition(obj, user, from_status, to_status, note="", at=None):
 
 
 MODELS = [Unit, Agency, User, UserSession, LoginAttempt, Field, Setting, Holiday, Plan, Dialogue, DialogueField,
-          DialogueAttendee, Opinion, MinutesAnswer, StatusChange, ConclusionNotice, Conclusion, ConclusionOpinion,
-          FollowUp, Proposal, Appraisal, Report, Attachment, IntakeSync, IntakeStatusPush, PublishRun, MailDigest,
-          AuditLog, AuditHead]
+          DialogueAttendee, AnswerTemplate, Opinion, MinutesAnswer, StatusChange, ConclusionNotice, Conclusion,
+          ConclusionOpinion, FollowUp, Proposal, Appraisal, Report, Attachment, IntakeSync, IntakeStatusPush,
+          PublishRun, MailDigest, AuditLog, AuditHead]
 
 
 def uses_search_index(database=None):
