@@ -16,6 +16,7 @@ from commands import register_commands
 from models import db, open_database
 from views import (
     admin,
+    answer_templates,
     attachments,
     auth,
     conclusions,
@@ -214,7 +215,7 @@ def create_app(config=None):
     filters.register(app)
     app.before_request(auth.load_user)
     for module in (auth, dashboard, opinions, dialogues, admin, holidays, notices, conclusions, attachments,
-                   proposals, reports, publishing, plans, intake_staff, register_import):
+                   proposals, reports, publishing, plans, intake_staff, register_import, answer_templates):
         app.register_blueprint(module.bp)
     register_preview(app)  # the public pages, live under /xem-truoc/ behind login
 

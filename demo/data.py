@@ -1025,3 +1025,29 @@ luận, trong đó {on_time} kết luận đã hoàn thành đúng hạn.
 """
 
 NOTICE_RECIPIENTS = "Lãnh đạo Văn phòng;\nCác phòng, ban, đơn vị, đoàn thể thuộc Văn phòng;"
+
+# ---------------------------------------------------------------- answer templates (mẫu trả lời)
+
+ANSWER_TEMPLATES = [  # unit code (None: office-wide), field code (None: any), title, body, retired, days before today
+    (None, None, "Trả lời chung: đã tiếp nhận và giao xử lý",
+     "Kính gửi {nguoi_gui},\n\nVăn phòng UBND tỉnh đã tiếp nhận ý kiến số **{so}** ngày {ngay_nhan} thuộc lĩnh vực "
+     "{linh_vuc} và giao {don_vi} xem xét, trả lời trước ngày {han}.\n\nVăn phòng sẽ thông báo kết quả đến ông/bà "
+     "khi có ý kiến giải quyết.", False, 60),
+    (None, "thu-tuc-hanh-chinh", "Thủ tục hành chính: hướng dẫn bổ sung hồ sơ",
+     "Về ý kiến số {so} ngày {ngay_nhan}, {don_vi} trả lời như sau:\n\n"
+     "1. Hồ sơ cần bổ sung: …\n2. Nơi nộp: Trung tâm Phục vụ hành chính công tỉnh.\n"
+     "3. Thời hạn giải quyết kể từ khi nhận đủ hồ sơ: …\n\nMọi thắc mắc xin liên hệ {don_vi}.", False, 45),
+    ("KTN", "dat-dai", "Đất đai: trả lời kiến nghị về bồi thường, hỗ trợ",
+     "Kính gửi {nguoi_gui},\n\nTrả lời kiến nghị số {so} (tiếp nhận ngày {ngay_nhan}) về lĩnh vực {linh_vuc}, "
+     "{don_vi} đã phối hợp Sở Tài nguyên và Môi trường rà soát hồ sơ bồi thường, hỗ trợ:\n\n"
+     "- Căn cứ pháp lý: …\n- Kết quả rà soát: …\n- Hướng giải quyết: …\n\n"
+     "Thời hạn hoàn thành: {han}.", False, 30),
+    ("KTN", None, "Giải thích chính sách (Phòng Kinh tế ngành)",
+     "Về ý kiến số {so}, {don_vi} xin giải thích như sau: …\n\n"
+     "Nội dung kiến nghị đã được quy định tại …; vì vậy ý kiến được trả lời bằng hình thức giải thích.", False, 20),
+    ("KTN", "dat-dai", "Mẫu cũ: trả lời đất đai năm 2022",
+     "Phòng Kinh tế ngành trả lời ý kiến số {so} như sau: …", True, 400),
+    ("NC", "tiep-cong-dan", "Tiếp công dân: hẹn lịch làm việc",
+     "Kính gửi {nguoi_gui},\n\n{don_vi} mời ông/bà đến làm việc tại Trụ sở Tiếp công dân tỉnh để trao đổi về "
+     "ý kiến số {so} trước ngày {han}.", False, 15),
+]

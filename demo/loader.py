@@ -77,6 +77,7 @@ class _Loader:
             self.attendees(key)
             self.dialogue_history(key)
         self.followups()
+        self.answer_templates()
         counts = {
             "đơn vị": len(self.units), "cơ quan": len(self.agencies), "lĩnh vực": len(self.fields),
             "ngày nghỉ": len(holidays),
@@ -84,6 +85,7 @@ class _Loader:
             "ý kiến": len(self.opinions), "thông báo kết luận": models.ConclusionNotice.select().count(),
             "kết luận": models.Conclusion.select().count(), "đề xuất": len(data.PROPOSALS), "thẩm định": appraisals,
             "đôn đốc, tiến độ": len(data.FOLLOWUPS), "lịch sử trạng thái": models.StatusChange.select().count(),
+            "mẫu trả lời": len(data.ANSWER_TEMPLATES),
         }
         counts["báo cáo"] = self.reports()  # last: the figures count everything above
         return counts
@@ -421,6 +423,16 @@ class _Loader:
             models.FollowUp.create(kind=kind, note=note, percent_done=percent, user=self.users[username],
                                    at=self.at(self.day(day), 10), **link)
 
+
+    def answer_templates(self):
+        """The office's and some units' answer templates, written by the unit's head (office-wide: the coordinator)."""
+        for unit, field, title, body, retired, days in data.ANSWER_TEMPLATES:
+            author = self.head_of(unit) if unit else self.users["coordinator"]
+            at = dt.datetime.combine(self.today - dt.timedelta(days=days), dt.time(9, 0))
+            models.AnswerTemplate.create(unit=self.units[unit] if unit else None,
+                                         field=self.fields[field] if field else None, title=title, body_md=body,
+                                         is_retired=retired, created_by=author, created_at=at, updated_by=author,
+                                         updated_at=at)
 
     # -- reports (báo cáo 6 tháng, báo cáo năm)
 

@@ -8,7 +8,19 @@ from wtforms.widgets import HiddenInput
 
 import models
 from forms import BaseForm, IdSelectField, OpinionForm, parse_id
-from models import FOLLOWUP_KINDS, NOTE_REQUIRED, OPINION_STATUSES, Dialogue, Field, Opinion, Unit, User, db, today
+from models import (
+    FOLLOWUP_KINDS,
+    NOTE_REQUIRED,
+    OPINION_STATUSES,
+    AnswerTemplate,
+    Dialogue,
+    Field,
+    Opinion,
+    Unit,
+    User,
+    db,
+    today,
+)
 from services import deadlines
 from services.text import clean_typed, person_sort_key, sort_key
 
@@ -157,13 +169,30 @@ class AnswerForm(ActionForm):
     resolution_path = TextAreaField("Hướng giải quyết", validators=[
         Length(max=5000, message="Tối đa 5.000 ký tự.")])
 
+    answer_template_id = IdSelectField("Mẫu trả lời")
+
     def validate_draft_answer(self, field):
         if not (field.data or "").strip() and not (self.resolution_path.data or "").strip():
             raise ValidationError("Vui lòng nhập dự thảo trả lời hoặc hướng giải quyết.")
 
+    def validate_answer_template_id(self, field):
+        if field.data is not None and self.chosen_template() is None:
+            raise ValidationError("Mẫu trả lời không dùng được cho ý kiến này.")
+
+    def usable_templates(self):
+        """The templates this opinion's answer may use (and the one it used, even retired)."""
+        if not hasattr(self, "_usable"):
+            self._usable = AnswerTemplate.usable_for(self.opinion, keep=self.opinion.answer_template_id)
+        return self._usable
+
+    def chosen_template(self):
+        """The chosen template if it is one of the usable ones, else None."""
+        return next((t for t in self.usable_templates() if t.id == self.answer_template_id.data), None)
+
     def values(self):
         return {"draft_answer": (self.draft_answer.data or "").strip(),
-                "resolution_path": (self.resolution_path.data or "").strip()}
+                "resolution_path": (self.resolution_path.data or "").strip(),
+                "answer_template": self.answer_template_id.data}
 
 
 class StatusForm(ActionForm):

@@ -26,6 +26,7 @@ CHIEF = ("chief",)
 ADMIN = ("admin",)
 UNITS = ("admin", "coordinator", "leader", "chief")
 AUDIT = ("coordinator", "chief")
+TEMPLATES = ("unit_head", "coordinator", "chief")  # who keeps answer templates
 PAGED = (200, 404)  # a list's numbered page: 404 when the list has no such page (not an access rule)
 
 Access = namedtuple("Access", "get post other values query ok post_ok",
@@ -62,6 +63,18 @@ TABLE = {
     "/y-kien/<int:opinion_id>/tra-loi": A(post=HANDLE, other=404),
     "/y-kien/<int:opinion_id>/trang-thai": A(post=WRITE, other=404),
     "/y-kien/<int:opinion_id>/theo-doi": A(post=WRITE, other=404),
+    # an answer filled from a template: htmx's text area (no template chosen: 204, nothing to swap), the no-JS button
+    "/y-kien/<int:opinion_id>/mau-tra-loi": A(get=HANDLE, other=404, ok=(204,)),
+    "/y-kien/<int:opinion_id>/tra-loi/dung-mau": A(post=HANDLE, other=404),
+    # answer templates: a unit's staff read the office-wide ones and their unit's (another unit's: 404); unit heads
+    # keep their unit's, the coordinator and the chief every one; leaders read
+    "/mau-tra-loi/": A(get=READ),
+    "/mau-tra-loi/moi": A(get=TEMPLATES, post=TEMPLATES),
+    "/mau-tra-loi/<int:template_id>": A(get=READ, other=404),
+    "/mau-tra-loi/<int:template_id>/sua": A(get=TEMPLATES, post=TEMPLATES, other=404),
+    "/mau-tra-loi/<int:template_id>/ngung-dung": A(post=TEMPLATES, other=404),
+    "/mau-tra-loi/<int:template_id>/dung-lai": A(post=TEMPLATES, other=404),
+    "/mau-tra-loi/<int:template_id>/xoa": A(post=TEMPLATES, other=404),
     # the import of an existing register: the coordinator's alone (an unknown upload token: back to the form, 303)
     "/y-kien/nhap/": A(get=COORD, post=COORD),
     "/y-kien/nhap/<token>/xem-truoc": A(post=COORD, token="A" * 22),
@@ -211,6 +224,7 @@ DEFAULTS = {
     "user_id": (9, 9),  # dang.thuha, no demo login of the matrix
     "holiday_id": (1, 1),
     "plan_id": (1, 1),
+    "template_id": ("own_template", "other_template"),  # demo templates of KTN and of Nội chính
     "year": (2022, 2022),
     "page": (1, 1),
     "key": ("figure_key", "figure_key"),
@@ -275,6 +289,9 @@ def base(_shared_app, demo_db_file, tmp_path_factory):
             None, kind="dialogue_request", channel="online", audience="citizens", submitter_name="Công dân thử",
             content="Đề nghị được đối thoại trực tiếp về thủ tục cấp phép.", received_on=models.today()).id
         world["draft_conclusion"] = models.Conclusion.get(models.Conclusion.notice == 16).id
+        for name, code in (("own_template", "KTN"), ("other_template", "NC")):
+            world[name] = models.AnswerTemplate.select().join(models.Unit).where(
+                models.Unit.code == code, ~models.AnswerTemplate.is_retired).order_by(models.AnswerTemplate.id).get().id
     clients = {}
     for role in ROLES:
         clients[role] = StaffClient(app.test_client())

@@ -330,7 +330,7 @@ def test_load_returns_the_counts_of_what_it_made():
         assert counts == {
             "đơn vị": 10, "cơ quan": 11, "lĩnh vực": 10, "ngày nghỉ": 41, "tài khoản": 18, "kế hoạch": 2,
             "đối thoại": 23, "ý kiến": 70, "thông báo kết luận": 16, "kết luận": 45, "đề xuất": 3, "thẩm định": 3,
-            "đôn đốc, tiến độ": 12, "lịch sử trạng thái": 552, "báo cáo": 2,
+            "đôn đốc, tiến độ": 12, "lịch sử trạng thái": 552, "báo cáo": 2, "mẫu trả lời": 6,
         }
         assert counts["ý kiến"] == models.Opinion.select().count()
     finally:

@@ -169,6 +169,11 @@ FORMS = {
     "proposal-dialogue": Form("coordinator", "/de-xuat/3/doi-thoai", "/de-xuat/3/doi-thoai", "/de-xuat/3", {
         "title": "Đối thoại về đất đai", "starts_on": "2031-05-20", "starts_time": "08:00", "place": "Hội trường",
         "agenda": "1. Khai mạc", "briefing": "Tài liệu."}, before=ACCEPTED),
+    "opinion-answer-template": Form("specialist", "/y-kien/30", "/y-kien/30/tra-loi/dung-mau", "/y-kien/30",
+                                    {"answer_template_id": "3"}, shown="/y-kien/30/tra-loi"),
+    "template-new": Form("unit_head", "/mau-tra-loi/moi", "/mau-tra-loi/moi", "/mau-tra-loi/", {
+        "title": "Mẫu trả lời thử", "body_md": "Trả lời ý kiến số {so} ngày {ngay_nhan}."}),
+    "template-edit": Form("coordinator", "/mau-tra-loi/1/sua", "/mau-tra-loi/1/sua", "/mau-tra-loi/1"),
     "intake-search": Form("coordinator", "/tiep-nhan-truc-tuyen/", "/tiep-nhan-truc-tuyen/", "/tiep-nhan-truc-tuyen/"),
 }
 # POST routes with nothing typed (a button), the sign-in form (tests/test_login_guard.py) and the upload of a file
@@ -178,6 +183,7 @@ NOTHING_TYPED = {"auth.login_post", "auth.logout", "auth.logout_everywhere", "op
                  "notices.submit_post", "notices.correct_post", "attachments.upload_post", "attachments.delete_post",
                  "proposals.start_post", "publishing.republish_post",
                  "publishing.start_post", "intake_staff.sync_post",
+                 "answer_templates.retire_post", "answer_templates.restore_post", "answer_templates.delete_post",
                  # the register import: a file, then columns chosen from lists (tests/test_import.py)
                  "register_import.upload_post", "register_import.remap_post", "register_import.confirm_post"}
 

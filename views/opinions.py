@@ -23,7 +23,7 @@ from forms.opinions import (
     register_filters,
 )
 from models import FOLLOWUP_KINDS, AuditLog, ConflictError, Field, Opinion, StatusChange, TransitionError, Unit
-from services import bulk_actions, report_exports
+from services import answer_templates, bulk_actions, report_exports
 from services.text import sort_key
 from views.auth import roles_required
 from views.common import (
@@ -93,10 +93,21 @@ def _work_context(opinion, assign_form=None, answer_form=None, conflict=None):
     if _can_answer(opinion, user):
         with_draft = Opinion(**dict(opinion.__data__, draft_answer="…"))
         ctx.update(can_mark_drafted=opinion.status == "assigned" and with_draft.refusal("answer_drafted", user) is None)
-        ctx.update(can_answer=True, answer_form=answer_form or AnswerForm(formdata=None, data={
+        answer_form = answer_form or AnswerForm(formdata=None, opinion=opinion, data={
             "draft_answer": opinion.draft_answer, "resolution_path": opinion.resolution_path,
-            "version": opinion.version}))
+            "answer_template_id": opinion.answer_template_id, "version": opinion.version})
+        answer_form.opinion = opinion
+        ctx.update(can_answer=True, answer_form=answer_form, answer_templates=template_groups(opinion,
+                                                                                              answer_form))
     return ctx
+
+
+def template_groups(opinion, form):
+    """The answer form's template choices: [(group label, templates)], the opinion's field first."""
+    usable = form.usable_templates()
+    same = [t for t in usable if opinion.field_id and t.field_id == opinion.field_id]
+    groups = [("Cùng lĩnh vực", same), ("Mẫu khác", [t for t in usable if t not in same])]
+    return [(name, rows) for name, rows in groups if rows]
 
 
 def _status_context(opinion, status_form=None, conflict=None):
@@ -371,6 +382,40 @@ def answer_post(opinion_id):
 
     return _edit_on_detail(opinion, AnswerForm(user=g.user, opinion=opinion), "answer",
                            lambda form: opinion.save_answer(g.user, form.version.data, form.values()), done)
+
+
+@bp.get("/<int:opinion_id>/mau-tra-loi")
+@roles_required("coordinator", "unit_head", "specialist")
+def answer_template_get(opinion_id):
+    """htmx: the draft answer's text area filled from the chosen template (204, nothing to swap, for none)."""
+    opinion = _opinion_or_404(opinion_id)
+    if not _can_answer(opinion, g.user):
+        abort(403)
+    form = AnswerForm(formdata=request.args, opinion=opinion)
+    if form.answer_template_id.data is None:
+        return "", 204
+    template = form.chosen_template()
+    if template is None:
+        abort(404)
+    return render_template("staff/opinions/_draft_answer.html", e={},
+                           draft=answer_templates.fill(template, opinion, g.user))
+
+
+@bp.post("/<int:opinion_id>/tra-loi/dung-mau")
+@roles_required("coordinator", "unit_head", "specialist")
+def answer_template_post(opinion_id):
+    """"Dùng mẫu" without JavaScript: the answer form again with the draft filled from the template, the other
+    values as typed; nothing is saved."""
+    opinion = _opinion_or_404(opinion_id)
+    if not _can_answer(opinion, g.user):
+        abort(403)
+    form = AnswerForm(user=g.user, opinion=opinion)
+    template = form.chosen_template()
+    if template is None:
+        form.answer_template_id.errors = ["Vui lòng chọn một mẫu trả lời trong danh sách."]
+        return _render_detail(opinion, answer_form=form), 422
+    form.draft_answer.data = answer_templates.fill(template, opinion, g.user)
+    return _render_detail(opinion, answer_form=form)
 
 
 def _status_fragment(opinion, in_row, back, form=None, conflict=None):
