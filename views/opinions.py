@@ -64,6 +64,14 @@ def _can_answer(opinion, user):
     return user.role == "coordinator" or (user.is_content_staff and opinion.can_edit(user))
 
 
+def _answerable_or_403(opinion_id):
+    """The opinion whose draft answer the signed-in user may write (404 if unseen, 403 if not theirs to answer)."""
+    opinion = _opinion_or_404(opinion_id)
+    if not _can_answer(opinion, g.user):
+        abort(403)
+    return opinion
+
+
 def _conflict(current, form_name):
     """What the conflict box shows: the stored values someone else saved."""
     current.updated_by_name = AuditLog.last_editor_name(current)
@@ -365,9 +373,7 @@ def assign_post(opinion_id):
 @roles_required("coordinator", "unit_head", "specialist")
 def answer_post(opinion_id):
     """Save the draft answer and resolution path (the assigned unit's staff or the coordinator)."""
-    opinion = _opinion_or_404(opinion_id)
-    if not _can_answer(opinion, g.user):
-        abort(403)
+    opinion = _answerable_or_403(opinion_id)
 
     def done(saved):
         message = "Đã lưu dự thảo trả lời."
@@ -388,9 +394,7 @@ def answer_post(opinion_id):
 @roles_required("coordinator", "unit_head", "specialist")
 def answer_template_get(opinion_id):
     """htmx: the draft answer's text area filled from the chosen template (204, nothing to swap, for none)."""
-    opinion = _opinion_or_404(opinion_id)
-    if not _can_answer(opinion, g.user):
-        abort(403)
+    opinion = _answerable_or_403(opinion_id)
     form = AnswerForm(formdata=request.args, opinion=opinion)
     if form.answer_template_id.data is None:
         return "", 204
@@ -406,9 +410,7 @@ def answer_template_get(opinion_id):
 def answer_template_post(opinion_id):
     """"Dùng mẫu" without JavaScript: the answer form again with the draft filled from the template, the other
     values as typed; nothing is saved."""
-    opinion = _opinion_or_404(opinion_id)
-    if not _can_answer(opinion, g.user):
-        abort(403)
+    opinion = _answerable_or_403(opinion_id)
     form = AnswerForm(user=g.user, opinion=opinion)
     template = form.chosen_template()
     if template is None:
