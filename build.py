@@ -15,8 +15,9 @@ made again for the slices whose pages changed (sitebuild/search.py) while the li
 (those of the new and rewritten files and of the files that linked to a file that went away; all
 of them when the code changed, or with --check-all), and only then the new folder takes the place
 of the old one: site/ is a symbolic link to the build, replaced in one rename (sitebuild/state.swap),
-so a visitor always finds a whole site. The replaced build is removed a moment later in the
-background (state.Retirement), off the build's time; the next build starts only once it is gone.
+so a visitor always finds a whole site. The replaced build is kept (site.spare.json says what it
+lacks): the next build starts in it, bringing over only the files this build wrote or removed and the
+search slices it made again, instead of linking every file anew and removing a whole build each time.
 
 Beside site/ a build keeps, for the next one of the same code, base URL and day: site.state.json
 (each page's signature, so that an unchanged page keeps its file, and the pages of the search
@@ -66,7 +67,7 @@ class Summary:
     bytes: int = 0
     seconds: float = 0.0
     copy_seconds: float = 0.0  # carrying the previous build forward
-    carried_as: str = ""  # "links" or "copies"
+    carried_as: str = ""  # "links" or "copies" (carried forward), or "spare" (the build replaced last time)
     freeze_seconds: float = 0.0
     check_seconds: float = 0.0
     checked: int = 0  # files whose links were checked
@@ -75,7 +76,6 @@ class Summary:
     slices_indexed: int = 0  # slices of it made again by this build
     destination: str = ""
     problems: list = field(default_factory=list)
-    retirement: object = field(default=None, repr=False, compare=False)  # the replaced build's removal
 
     def line(self):
         return ("Đã xuất %d trang (%d tệp ghi mới, %d tệp bỏ) · %d tệp, %s · %.1f giây (mang bản cũ sang %.1f, "
@@ -85,12 +85,6 @@ class Summary:
                     self.copy_seconds, self.freeze_seconds, self.index_seconds, self.indexed, self.slices_indexed,
                     self.check_seconds, self.checked, self.destination))
 
-    def wait_removed(self):
-        """Wait for the replaced build's removal; its seconds (0 when there was none)."""
-        return (self.retirement.wait() or 0.0) if self.retirement is not None else 0.0
-
-    def __getstate__(self):  # sent between processes without the thread of the removal
-        return {**self.__dict__, "retirement": None}
 
 
 def default_database_url():
@@ -112,12 +106,11 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
 
     `workers`: processes that render pages (None: two when there are many pages to render).
     `check_all`: check the links of every file, not only of those a change may have broken.
-    The replaced build is removed in the background after the return (Summary.wait_removed).
+    The replaced build is kept for the next build to start in (state.keep_spare, state.take_spare).
 
     Raises BuildError (broken links, another build running, bad base URL); any other error of the
     freeze propagates. Either way the previous `destination` stays as it was.
     """
-    state.wait_for_retirements()  # this process's previous build is fully gone before this one starts
     started = time.perf_counter()
     destination = Path(os.path.abspath(destination))
     destination = destination.parent.resolve() / destination.name  # not the link itself: it is swapped
@@ -137,12 +130,16 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
         previous = state.load_state(state_path) if destination.is_dir() else {}
         made = {"fingerprint": state.fingerprint(base_url, models.today()), "checked": check, "pages": {}}
         same_code = previous.get("fingerprint") == made["fingerprint"]
-        work = state.new_build(destination)
+        shown = destination.resolve() if destination.is_dir() else None  # the build on show
+        t0 = time.perf_counter()
+        work = state.take_spare(destination, shown) if shown is not None else None
+        recycled = work is not None
+        work = work or state.new_build(destination)
         try:
             summary = Summary(destination=str(destination))
-            t0 = time.perf_counter()
-            shown = destination.resolve() if destination.is_dir() else None  # the build on show
-            if shown is not None:  # carried forward: hard links, or copies
+            if recycled:  # the build replaced last time, brought up to the one on show
+                summary.carried_as = "spare"
+            elif shown is not None:  # carried forward: hard links, or copies
                 summary.carried_as = state.carry_forward(shown, work)
             before = state.snapshot(work)
             summary.copy_seconds = time.perf_counter() - t0
@@ -189,9 +186,9 @@ def build(destination=DEFAULT_DESTINATION, base_url=None, database_url=None, pro
         publish.save_hashes(destination, work, hashes)
         if check:
             save_links(links_path, made["fingerprint"], link_map)
+        if replaced is not None:
+            state.keep_spare(destination, replaced, work, written, removed)
     summary.seconds = time.perf_counter() - started
-    if replaced is not None and replaced.parent == work.parent:
-        summary.retirement = state.Retirement(replaced)
     return summary
 
 

@@ -1,5 +1,5 @@
 """What one build leaves the next: page state and carried open-data lines, file times, the build carried
-forward as hard links, the atomic swap into place and the old build's removal after it."""
+forward as hard links, the atomic swap into place, and the replaced build kept to start the next one in."""
 import errno
 import hashlib
 import json
@@ -8,7 +8,6 @@ import math
 import os
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ CODE_PATTERNS = ("*.py", "sitebuild/*.py", "services/*.py", "views/__init__.py",
                  "views/public_*.py", "views/common.py", "templates/public/**/*", "static/public/**/*",
                  "content/**/*")
 DATA_TIME_MARGIN = 300  # seconds; see date_back
-RETIRE_AFTER = 1.0  # seconds a replaced build stays after the flip, for the requests that resolved the old link
+RETIRE_AFTER = 1.0  # seconds a replaced build stays untouched after the flip, for requests that resolved the old link
 # Errors of os.link that mean "no hard links here" (another file system, one that has none, too many links).
 NO_LINKS = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS)
 
@@ -161,7 +160,8 @@ def current_build(destination):
 
 def tidy(destination):
     """Undo what an earlier build killed half-way left: a site moved aside, a link not yet in place,
-    builds that are not the site (unfinished, or replaced but not yet removed)."""
+    builds that are neither the site nor the spare kept for the next build (unfinished, or half brought up
+    to date)."""
     parent, name = destination.parent, destination.name
     old = parent / (name + ".old")
     if old.is_dir() and not destination.exists():
@@ -171,11 +171,12 @@ def tidy(destination):
     elif old.exists():
         shutil.rmtree(old)
     (parent / (name + ".link")).unlink(missing_ok=True)
-    keep = current_build(destination)
+    current = current_build(destination)
+    keep = {current.name, _spare(destination, current).get("spare")} if current is not None else set()
     folder = builds_folder(destination)
     if folder.is_dir():
         for build in folder.iterdir():
-            if keep is None or build.name != keep.name:
+            if build.name not in keep:
                 shutil.rmtree(build, ignore_errors=True)
     for stale in parent.glob(name + ".tmp-*"):  # the work folders of the old layout
         shutil.rmtree(stale, ignore_errors=True)
@@ -200,49 +201,117 @@ def swap(work, destination):
     os.replace(link, destination)
     if replaced is not None and replaced.name == name + ".old":
         shutil.rmtree(replaced, ignore_errors=True)  # the folder of the old layout, once
-    # A replaced build stays a moment (retire): a visitor's request that resolved the old link an
-    # instant before the flip still finds its file (deleting it here at once missed files under load).
+        replaced = None
+    # The replaced build is kept (keep_spare): the next build starts in it instead of linking every file
+    # anew, after RETIRE_AFTER, so that a visitor's request that resolved the old link an instant before
+    # the flip still finds its file (deleting it here at once missed files under load).
     return replaced
 
 
-class Retirement:
-    """The removal of a replaced build, in a thread of its own once RETIRE_AFTER has passed since the flip.
+def _spare_path(destination):
+    return destination.parent / (destination.name + ".spare.json")
 
-    The build returns without waiting for it; wait() returns the seconds the removal itself took.
-    A process ends only after it (the thread is not a daemon), and the next build of the same
-    process waits for it first (wait_for_retirements), so a removal is always finished before the
-    next build starts; one cut short (the process killed) is finished by the next build's tidy().
+
+def _spare(destination, current):
+    """What keep_spare recorded, if it is about the build on show `current`; {} otherwise."""
+    try:
+        kept = json.loads(_spare_path(destination).read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(kept, dict) or kept.get("base") != current.name or not isinstance(kept.get("spare"), str) \
+            or os.sep in kept["spare"] or kept["spare"] in ("", ".", ".."):
+        return {}
+    return kept
+
+
+def keep_spare(destination, replaced, current, written, removed):
+    """After the flip: keep the replaced build, with what it lacks of the build on show (the files `current`
+    wrote anew or removed; its search index is compared slice by slice), for the next build to start in."""
+    temporary = _spare_path(destination).with_suffix(".new")
+    temporary.write_text(json.dumps({"spare": replaced.name, "base": current.name, "written": sorted(written),
+                                     "removed": sorted(removed), "flipped": time.time()}))
+    os.replace(temporary, _spare_path(destination))
+
+
+def take_spare(destination, current):
+    """The kept build brought up to the build on show, to build the next one in; None when none was kept.
+
+    Its record goes first: a build killed while bringing it up to date leaves a folder that the next
+    tidy() removes. Only the files the build on show wrote anew are linked (a one-change rebuild: a few
+    dozen, not the 47,000 that carry_forward links), those it removed are removed, and so are the
+    search index's slices that it made again.
     """
-
-    def __init__(self, folder, delay=None):
-        self.folder, self.seconds = folder, None
-        self.delay = RETIRE_AFTER if delay is None else delay
-        self.hurried = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="retire %s" % Path(folder).name)
-        _retiring.append(self)
-        self.thread.start()
-
-    def hurry(self):
-        """Remove it now, without waiting for the rest of the delay."""
-        self.hurried.set()
-
-    def _run(self):
-        self.hurried.wait(self.delay)
-        started = time.perf_counter()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.seconds = time.perf_counter() - started
-
-    def wait(self):
-        self.thread.join()
-        if self in _retiring:
-            _retiring.remove(self)
-        return self.seconds
+    kept = _spare(destination, current)
+    _spare_path(destination).unlink(missing_ok=True)
+    folder = builds_folder(destination) / kept["spare"] if kept else None
+    if folder is None or not folder.is_dir():
+        return None
+    time.sleep(max(0.0, kept.get("flipped", 0) + RETIRE_AFTER - time.time()))
+    link = _link_or_copy()
+    for path in kept["removed"]:
+        (folder / path).unlink(missing_ok=True)
+        _remove_empty_parents(folder, (folder / path).parent)
+    for path in kept["written"]:
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _replace_with(link, current / path, target)
+    _sync_search_index(link, current / SEARCH_INDEX, folder / SEARCH_INDEX)
+    return folder
 
 
-_retiring = []
+def _link_or_copy():
+    def link(source, target):
+        try:
+            os.link(source, target)
+        except OSError as error:
+            if error.errno not in NO_LINKS:
+                raise
+            _copy(source, target)
+    return link
 
 
-def wait_for_retirements():
-    """Wait until the removals of replaced builds started by this process are done."""
-    for retirement in list(_retiring):
-        retirement.wait()
+def _replace_with(link, source, target):
+    """`target` becomes `source`'s file (a link to it), in one rename."""
+    temporary = "%s.%d.spare" % (target, os.getpid())
+    link(source, temporary)
+    os.replace(temporary, target)
+
+
+def _remove_empty_parents(root, folder):
+    while folder != root:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _sync_search_index(link, source, target):
+    """The spare's search index made the one on show: a slice the build on show kept (its files are the
+    spare's own, the same inodes) stays; one it made again, or added, is linked anew; one it dropped goes."""
+    target.mkdir(exist_ok=True)
+    names = {entry.name for entry in source.iterdir()} if source.is_dir() else set()
+    for entry in target.iterdir():
+        if entry.name not in names:
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    for name in sorted(names):
+        here, there = source / name, target / name
+        if not here.is_dir():
+            _replace_with(link, here, there)
+            continue
+        if there.is_dir() and _same_file(here / "pagefind.js", there / "pagefind.js"):
+            continue
+        if there.exists():
+            shutil.rmtree(there)
+        for folder, _folders, files in os.walk(here):
+            made = there / os.path.relpath(folder, here)
+            made.mkdir(parents=True, exist_ok=True)
+            for file in files:
+                link(os.path.join(folder, file), made / file)
+
+
+def _same_file(one, other):
+    try:
+        return os.stat(one).st_ino == os.stat(other).st_ino
+    except OSError:
+        return False

@@ -35,8 +35,7 @@ def make_site(app, tmp_path):
     """make_site(name="site") freezes the test's demo database into tmp_path/name; returns the folder."""
     def _make(name="site", **kwargs):
         destination = tmp_path / name
-        summary = build.build(destination, base_url=BASE_URL, database_url=app.config["DATABASE_URL"], **kwargs)
-        summary.wait_removed()
+        build.build(destination, base_url=BASE_URL, database_url=app.config["DATABASE_URL"], **kwargs)
         return destination
     return _make
 
@@ -172,13 +171,17 @@ def slice_files(site, name):
 
 
 @pytest.mark.parametrize("change", ["reword", "unpublish", "rename_unit", "new_year"])
-def test_a_rebuild_after_a_change_equals_a_fresh_build_search_index_included(make_site, change):
+@pytest.mark.parametrize("starts_in", ["links", "spare"])
+def test_a_rebuild_after_a_change_equals_a_fresh_build_search_index_included(app, make_site, change, starts_in):
+    """Carried forward as links (after the first build), or started in the build replaced before (after that)."""
     site = make_site()
+    if starts_in == "spare":
+        make_site()  # the first build is kept, and the rebuild below starts in it
     before = content_of(site)
     slices = json.loads((site / SEARCH_INDEX / search.SLICES).read_text())["slices"]
     kept = {name: slice_files(site, name) for name in slices}
     word = change_data(change)
-    make_site()
+    assert build.build(site, base_url=BASE_URL, database_url=app.config["DATABASE_URL"]).carried_as == starts_in
     now = content_of(site)
     assert now != before
     assert now == content_of(make_site("fresh"))
@@ -218,9 +221,16 @@ def test_the_previous_build_is_never_modified_through_the_links_it_shares_with_t
     assert len(shared) > len(new) / 2
     assert "ket-luan/%d/index.html" % target.id not in shared
     assert all((previous / path).stat().st_ino == new[path] for path in shared)
-    summary.retirement.hurry()
-    summary.wait_removed()
-    assert not previous.exists() and site.resolve() == current
+    # The previous build is kept for the next one to start in, as it is ...
+    assert json.loads((site.parent / "site.spare.json").read_text())["spare"] == previous.name
+    # ... which brings over what changed and builds the same site a fresh build makes.
+    shown = inodes_of(current)
+    monkeypatch.setattr(state, "RETIRE_AFTER", 0)
+    change_data("unpublish")
+    again = build.build(site, base_url=BASE_URL, database_url=app.config["DATABASE_URL"])
+    assert again.carried_as == "spare" and site.resolve() == previous
+    assert inodes_of(current) == shown  # the build it replaced: untouched, kept in its turn
+    assert content_of(site) == content_of(make_site("fresh"))
 
 
 def test_without_hard_links_the_previous_build_is_copied(app, make_site, monkeypatch):
@@ -232,7 +242,6 @@ def test_without_hard_links_the_previous_build_is_copied(app, make_site, monkeyp
 
     monkeypatch.setattr(os, "link", no_links)
     summary = build.build(site, base_url=BASE_URL, database_url=app.config["DATABASE_URL"])
-    summary.wait_removed()
     assert summary.carried_as == "copies"
     monkeypatch.undo()
     assert content_of(site) == content_of(make_site("fresh"))
@@ -282,7 +291,7 @@ def run_killed(site, database_url, point):
                 setattr(os, name, trapped(getattr(os, name)))
             search.subprocess.Popen = Popen
             state.RETIRE_AFTER = 0
-            build.build(site, base_url=BASE_URL, database_url=database_url).wait_removed()
+            build.build(site, base_url=BASE_URL, database_url=database_url)
             os.write(writer, json.dumps([steps[0], marks["index"], marks["flip"]]).encode())
         finally:
             os._exit(0)
@@ -299,6 +308,8 @@ def run_killed(site, database_url, point):
 def test_a_build_killed_at_any_of_20_points_leaves_the_previous_site_or_the_new_one(app, make_site, tmp_path):
     database_url = app.config["DATABASE_URL"]
     start = make_site("start")
+    make_site("start")  # built again: the first build is kept, and the builds below start in it
+    kept = json.loads((tmp_path / "start.spare.json").read_text())["spare"]
     before = content_of(start)
     change_data("reword")
     after = content_of(make_site("expected"))
@@ -319,6 +330,7 @@ def test_a_build_killed_at_any_of_20_points_leaves_the_previous_site_or_the_new_
 
     steps, index, flip = run_killed(fresh_copy("measured"), database_url, None)
     assert content_of(tmp_path / "measured") == after
+    assert (tmp_path / "measured").resolve().name == kept  # made in the kept build, brought up to date
     fixed = {1, index, index + 1, flip - 1, flip, flip + 1, steps}  # first step, in the index, at the flip, last
     rng = random.Random(14)
     points = sorted(fixed | set(rng.sample(sorted(set(range(2, steps)) - fixed), 20 - len(fixed))))
@@ -331,9 +343,12 @@ def test_a_build_killed_at_any_of_20_points_leaves_the_previous_site_or_the_new_
         assert found in (before, after), "killed at step %d of %d: a mix" % (point, steps)
         seen.add(found == after)
         if point in fixed:  # the next build after it makes the new site, and tidies what the kill left
-            build.build(site, base_url=BASE_URL, database_url=database_url).wait_removed()
+            build.build(site, base_url=BASE_URL, database_url=database_url)
             assert content_of(site) == after, "the build after a kill at step %d" % point
-            assert [p.name for p in (tmp_path / ("killed%d.builds" % number)).iterdir()] == [site.resolve().name]
+            # what is left: the build on show and the one it replaced, kept for the next build
+            spare = json.loads((tmp_path / ("killed%d.spare.json" % number)).read_text())["spare"]
+            left = {p.name for p in (tmp_path / ("killed%d.builds" % number)).iterdir()}
+            assert left == {site.resolve().name, spare}
     assert seen == {False, True}  # killed before the flip, and after it
 
 

@@ -488,7 +488,9 @@ def test_a_job_killed_during_its_run_is_failed_at_the_next_look_and_the_site_sta
     assert wait_for(runs()[-1].id).status == "succeeded"
     before, build_folder = site_files(site), site.resolve()
     builds = site.parent / "site.builds"
-    known = set(builds.iterdir())  # the site alone: the job ended after removing the build it replaced
+    spare = site.parent / "site.spare.json"
+    known = set(builds.iterdir())  # the site alone: the first build replaced none
+    assert known == {build_folder} and not spare.exists()
     assert coordinator.post_form("/cong-khai/xuat-ban", {}).status_code == 303
     run = runs()[-1]
     deadline = time.monotonic() + 60
@@ -522,6 +524,6 @@ def test_a_job_killed_during_its_run_is_failed_at_the_next_look_and_the_site_sta
     again = wait_for(runs()[-1].id)
     assert again.id != run.id and again.status == "succeeded", again.error
     assert (site / "index.html").is_file()
-    # the half build is gone (the new build's tidy), and so is the build it replaced (removed after the flip)
-    assert known == {build_folder}
-    assert {p.name for p in builds.iterdir()} == {site.resolve().name}
+    # the half build is gone (the new build's tidy); the build it replaced is kept for the next one
+    assert {p.name for p in builds.iterdir()} == {site.resolve().name, build_folder.name}
+    assert json.loads(spare.read_text())["spare"] == build_folder.name
