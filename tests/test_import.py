@@ -81,6 +81,28 @@ def run_cli(runner, tmp_path, name, data, *options):
 
 # ---------------------------------------------------------------- the screen
 
+@pytest.mark.parametrize("whose", ["unknown", "confirmed already", "another coordinator's"])
+def test_an_upload_that_is_gone_sends_back_to_the_upload_form_and_stores_nothing(login, db, app, tmp_path, whose):
+    app.config["IMPORT_DIR"] = str(tmp_path / "imports")
+    client = login("coordinator")
+    _, token = upload(client, "so-cu.xlsx", xlsx(GOOD))
+    if whose == "unknown":
+        token = "A" * 22
+    elif whose == "confirmed already":
+        assert client.post_form("/y-kien/nhap/%s/xac-nhan" % token).status_code == 303
+    else:
+        other = models.User.create(username="dieu.phoi2", full_name="Điều Phối Hai", role="coordinator",
+                                   password_hash=user("coordinator").password_hash)
+        client = login(other.username)
+    before = counts()
+    for action in ("xem-truoc", "xac-nhan"):
+        response = client.post_form("/y-kien/nhap/%s/%s" % (token, action), {"col-0": "content"})
+        assert response.status_code == 303 and response.headers["Location"].endswith("/y-kien/nhap/")
+        assert "Tệp tải lên đã hết hạn hoặc không tồn tại" in client.get("/y-kien/nhap/").get_data(as_text=True)
+    assert counts() == before
+
+
+
 def test_preview_stores_nothing_and_the_confirmed_import_equals_it(login, db, app, tmp_path):
     app.config["IMPORT_DIR"] = str(tmp_path / "imports")
     client = login("coordinator")

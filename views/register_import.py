@@ -39,10 +39,21 @@ def _preview(token, filename, data, chosen=None):
         (422 if message else 200)
 
 
+class UploadGone(Exception):
+    """The kept upload expired, was imported already, or was sent by someone else."""
+
+
+@bp.errorhandler(UploadGone)
+def _upload_gone(_error):
+    flash("Tệp tải lên đã hết hạn hoặc không tồn tại; vui lòng tải lên lại.", "error")
+    return redirect(url_for("register_import.upload_get"), code=303)
+
+
 def _kept(token):
+    """(file name, bytes) of the upload `token`; UploadGone (back to the upload form) when it is not there."""
     kept = import_files.load(_folder(), token, g.user.id)
     if kept is None:
-        flash("Tệp tải lên đã hết hạn hoặc không tồn tại; vui lòng tải lên lại.", "error")
+        raise UploadGone()
     return kept
 
 
@@ -72,20 +83,14 @@ def upload_post():
 @roles_required(*IMPORTERS)
 def remap_post(token):
     """The preview again, with the columns mapped by hand."""
-    kept = _kept(token)
-    if kept is None:
-        return redirect(url_for("register_import.upload_get"), code=303)
-    return _preview(token, *kept, chosen=chosen_mapping(request.form))
+    return _preview(token, *_kept(token), chosen=chosen_mapping(request.form))
 
 
 @bp.post("/<token>/xac-nhan")
 @roles_required(*IMPORTERS)
 def confirm_post(token):
     """Import the kept file as previewed, in one transaction; the upload is then removed."""
-    kept = _kept(token)
-    if kept is None:
-        return redirect(url_for("register_import.upload_get"), code=303)
-    filename, data = kept
+    filename, data = _kept(token)
     chosen = chosen_mapping(request.form)
     if mapping_error(chosen, []):
         abort(400)
