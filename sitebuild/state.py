@@ -246,7 +246,8 @@ def take_spare(destination, current):
     folder = builds_folder(destination) / kept["spare"] if kept else None
     if folder is None or not folder.is_dir():
         return None
-    time.sleep(max(0.0, kept.get("flipped", 0) + RETIRE_AFTER - time.time()))
+    # the flip's grace period, what is left of it (at most all of it, were the clock set back since)
+    time.sleep(min(RETIRE_AFTER, max(0.0, kept.get("flipped", 0) + RETIRE_AFTER - time.time())))
     link = _link_or_copy()
     for path in kept["removed"]:
         (folder / path).unlink(missing_ok=True)
