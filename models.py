@@ -1070,6 +1070,13 @@ class Opinion(Versioned):
         ).objects()
 
 
+# A year's highest register number (next_opinion_code) found from this index alone, at the end of the
+# year's series: "YK-2026-" first, then by length ("…-10000" after "…-9999"), then by text.
+OPINION_CODE_SERIES_INDEX = ('CREATE INDEX IF NOT EXISTS "opinion_code_series" ON "opinion" '
+                             '(SUBSTR(code, 1, 8), LENGTH(code), code)')
+Opinion.add_index(pw.SQL(OPINION_CODE_SERIES_INDEX))
+
+
 class MinutesAnswer(BaseModel):
     """What the minutes of a dialogue say of one opinion raised there: the answer given at the
     meeting and the chair's direction."""
@@ -1784,12 +1791,15 @@ OPINION_SERIES = "YK"
 def next_opinion_code(year):
     """The next register number of a year: YK-2022-0001, YK-2022-0002, …
 
-    Read inside the transaction that writes it, which holds the series' lock (create_opinion).
+    Read inside the transaction that writes it, which holds the series' lock (create_opinion); so it
+    must not read the year's register: one row of the index opinion_code_series (the expressions
+    here are the index's, written out, so that both databases' planners match them to it).
     """
     prefix = "%s-%d-" % (OPINION_SERIES, year)
+    series = pw.SQL("SUBSTR(code, 1, %d)" % len(prefix))  # 8, the index's, for a year of four digits
     # By length first: as text "YK-2026-9999" sorts after "YK-2026-10000" (a year past 9,999 opinions).
-    last = (Opinion.select(Opinion.code).where(Opinion.code.startswith(prefix))
-            .order_by(pw.fn.LENGTH(Opinion.code).desc(), Opinion.code.desc()).first())
+    last = (Opinion.select(Opinion.code).where(series == prefix)
+            .order_by(pw.SQL("LENGTH(code)").desc(), Opinion.code.desc()).first())
     number = int(last.code[len(prefix):]) + 1 if last else 1
     return "%s%04d" % (prefix, number)
 

@@ -14,7 +14,9 @@ def _schema(database):
         if table == "migratehistory" or table.startswith("sqlite_"):
             continue
         columns = sorted((c.name, c.data_type, c.null) for c in database.get_columns(table))
-        indexes = sorted((tuple(i.columns), i.unique) for i in database.get_indexes(table))
+        # An expression of an expression index has no column name: the index's name stands for it.
+        indexes = sorted((tuple(c if c is not None else "<%s>" % i.name for c in i.columns), i.unique)
+                         for i in database.get_indexes(table))
         out[table] = (columns, indexes)
     return out
 
