@@ -223,6 +223,17 @@ def create_app(config=None):
     return app
 
 
+def compile_templates(app):
+    """Compile every page template of `app` now (into Jinja's cache), not in the request that first shows it.
+
+    Returns how many were compiled.
+    """
+    names = [name for name in app.jinja_env.list_templates() if name.endswith((".html", ".xml", ".txt"))]
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
+
+
 def _error_page(code, title, message):
     def handler(error):
         if request.headers.get("HX-Request") == "true":

@@ -132,11 +132,10 @@ def start_server(url, port, workers, log):
     log.write_text("", encoding="utf-8")  # this run's errors only
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-load-secret", TRUSTED_PROXIES="0")
     config = ROOT / "deploy" / "gunicorn.conf.py"
-    command = [str(Path(sys.executable).parent / "gunicorn")]
-    if config.exists():
-        command += ["-c", str(config)]
-    command += ["--bind", "127.0.0.1:%d" % port, "--workers", str(workers), "--threads", "4",
-                "--error-logfile", str(log), "app:create_app()"]
+    # The production entry point and settings (deploy/gunicorn.conf.py: wsgi:app), the address and log aside.
+    command = [str(Path(sys.executable).parent / "gunicorn"), "-c", str(config),
+               "--bind", "127.0.0.1:%d" % port, "--workers", str(workers), "--threads", "4",
+               "--error-logfile", str(log)]
     server = subprocess.Popen(command, cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -43,9 +43,11 @@ timeout = 60
 graceful_timeout = 30
 # nginx keeps connections to the app open between requests for this long.
 keepalive = 5
-# Replace each worker after about 1000 requests (jitter: not both at once), a guard against slow leaks.
-max_requests = 1000
-max_requests_jitter = 100
+# Replace each worker after about 20,000 requests (jitter: not both at once), a guard against slow leaks.
+# Not much sooner: while one worker is replaced the other carries every request, and the new one starts
+# cold (wsgi.py compiles the templates before it takes a request, still about 2 s of CPU).
+max_requests = 20000
+max_requests_jitter = 2000
 
 # Logs. "-" is the standard output / error, i.e. the journal under systemd; a path writes a file.
 accesslog = os.environ.get("ACCESS_LOG", "-")

@@ -1,6 +1,7 @@
 """Text helpers with no database: typed text cleaned, folding, Vietnamese order, Markdown, front matter, slugs,
 numbers, cells safe for a spreadsheet, text typed with the old TCVN3 (ABC) fonts converted."""
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -128,8 +129,12 @@ def _split_letter(ch):
     return unicodedata.normalize("NFC", base + letter_marks), tone
 
 
+@functools.lru_cache(maxsize=8192)
 def sort_key(text):
-    """A key that sorts Vietnamese text in dictionary order (Đ after D, tones in order)."""
+    """A key that sorts Vietnamese text in dictionary order (Đ after D, tones in order).
+
+    Cached: the same unit and staff names are sorted on every page that lists them.
+    """
     letters, tones, cases = [], [], []
     for ch in unicodedata.normalize("NFC", text or "").strip():
         letter, tone = _split_letter(ch)
@@ -140,7 +145,7 @@ def sort_key(text):
             letters.append((1, ord(low)))
         tones.append(_TONES[tone])
         cases.append(0 if letter == low else 1)
-    return (letters, tones, cases)
+    return (tuple(letters), tuple(tones), tuple(cases))
 
 
 def person_sort_key(full_name):

@@ -388,3 +388,15 @@ def test_make_run_serves_through_gunicorn_and_make_dev_through_flask():
     dev = make_dry_run("dev")
     assert dev[-1] == ".venv/bin/python -m flask --app app run --debug --host 127.0.0.1 --port 5123"
     assert "--debug" not in " ".join(run)
+
+
+def test_the_production_entry_compiles_every_template_before_its_first_request(tmp_path):
+    """wsgi:app (gunicorn's) holds every page template compiled: a fresh worker's first requests don't compile."""
+    script = ("import wsgi\n"
+              "print('\\n'.join(sorted(key[1] for key in wsgi.app.jinja_env.cache.keys())))\n")
+    env = dict(os.environ, DATABASE_URL="sqlite:///%s" % (tmp_path / "entry.db"), SECRET_KEY="entry-test")
+    result = subprocess.run([sys.executable, "-c", script], cwd=str(ROOT), env=env, capture_output=True,
+                            text=True, timeout=120, check=True)
+    compiled = set(result.stdout.split())
+    templates = {str(path.relative_to(ROOT / "templates")) for path in (ROOT / "templates").rglob("*.html")}
+    assert templates and templates <= compiled, sorted(templates - compiled)[:5]
