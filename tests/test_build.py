@@ -219,11 +219,43 @@ def test_the_link_check_finds_broken_links(tmp_path):
     (site / "404.html").write_text('<a href="%s">ok</a><a href="index.html">relative</a>' % BASE_URL)
     (site / "sitemap.xml").write_text("<loc>%sket-luan/1/</loc><loc>%sket-luan/9/</loc>"
                                       "<loc>https://dichvucong.example.gov.vn/khac/</loc>" % (BASE_URL, BASE_URL))
+    # Open data: a value that is a URL is checked (nested anywhere); a URL inside other text is not a link.
+    (site / "data.json").write_text(json.dumps({"items": [{"url": BASE_URL + "ket-luan/1/"}, {"nested": [
+        BASE_URL + "ket-luan/8/"]}, {"text": "Xem %sket-luan/7/ để biết" % BASE_URL}]}, ensure_ascii=False))
     problems = links.check_links(site, BASE_URL)
     assert sorted(p.split(": ", 1)[0] for p in problems) == sorted([
         "index.html → ket-luan/2/index.html", "index.html → /static/site.css", "ket-luan/index.html → ../../x.html",
+        "data.json → %sket-luan/8/" % BASE_URL,
         "404.html → index.html", "sitemap.xml → %sket-luan/9/" % BASE_URL,
         "sitemap.xml → https://dichvucong.example.gov.vn/khac/", "static/site.css → ../missing.png"])
+
+
+def test_the_same_relative_link_is_judged_from_each_files_own_folder(tmp_path):
+    """Verdicts are shared between files (25,000 pages repeat one menu): never between folders where the
+    same URL leads to different files, and a problem names the file it is in."""
+    site = tmp_path / "site"
+    for folder in ("a/1", "a/2", "b/1", "b/c/1"):
+        (site / folder).mkdir(parents=True)
+    (site / "a" / "x.html").write_text("x")
+    (site / "top.html").write_text("top")
+    links_of = '<a href="../x.html">x</a><a href="../../top.html">top</a><a href="../../../top.html">out</a>' \
+               '<a href="./../x.html">dot</a><a href="../x.html#tren">anchor</a><a href="x.html">here</a>'
+    for folder in ("a/1", "a/2", "b/1", "b/c/1"):
+        (site / folder / "index.html").write_text(links_of)
+    (site / "index.html").write_text('<a href="a/x.html">x</a><a href="../top.html">out</a><a href="top.html">t</a>')
+    problems = links.check_links(site, BASE_URL)
+    found = sorted(p.split(": ", 1)[0] for p in problems)
+    expected = ["index.html → ../top.html"]
+    for folder in ("a/1", "a/2", "b/1", "b/c/1"):
+        page = folder + "/index.html"
+        expected += [page + " → x.html"]
+        if folder != "b/c/1":
+            expected += [page + " → ../../../top.html"]
+        else:
+            expected += [page + " → ../../top.html"]  # b/top.html: none
+        if not folder.startswith("a/"):
+            expected += [page + " → ../x.html", page + " → ./../x.html", page + " → ../x.html#tren"]
+    assert found == sorted(expected)
 
 
 # ---------------------------------------------------------------- reproducible, atomic, incremental
