@@ -133,6 +133,28 @@ def test_the_findable_words_are_those_of_the_indexed_pages(make_site):
     assert not {page for _, page in words} & {"/", "/ket-luan/", "/tim-kiem/", "/lich-doi-thoai/"}  # lists: no
 
 
+def test_the_index_is_the_same_whether_its_pages_are_laid_out_in_memory_or_beside_the_build(
+        make_site, tmp_path, monkeypatch):
+    """Pagefind reads each slice's pages from a scratch folder: copies in a memory file system when
+    there is one, hard links beside the build otherwise; the index is the same, no scratch is left."""
+    site = make_site()
+    pages = [p.relative_to(site).as_posix() for p in site.rglob("*.html")]
+    memory = tmp_path / "memory"
+    memory.mkdir()
+    made = {}
+    for where, parents in (("memory", (str(memory), "/no/such/folder")), ("beside", ("/no/such/folder",))):
+        monkeypatch.setattr(search, "SCRATCH_PARENTS", parents)
+        copy = tmp_path / ("copy-" + where) / "site"
+        shutil.copytree(site, copy, symlinks=False)
+        shutil.rmtree(copy / SEARCH_INDEX)
+        assert search.scratch_parent(copy) == (str(memory) if where == "memory" else copy.parent)
+        search.index_search(copy, pages)
+        made[where] = findable_words(copy)
+        assert sorted(p.name for p in copy.parent.iterdir()) == ["site"]
+    assert list(memory.iterdir()) == []
+    assert made["memory"] == made["beside"] == findable_words(site) and made["memory"]
+
+
 # ---------------------------------------------------------------- a rebuild equals a fresh build
 
 
