@@ -90,8 +90,10 @@ def assignable_units(user):
 
 def assignee_groups(units):
     """[(unit, [people])] who can be given an opinion, grouped by unit, in Vietnamese order."""
-    people = (User.select().where(User.unit.in_([u.id for u in units]), User.active == True,  # noqa: E712
-                                  User.role.in_(("specialist", "unit_head"))))
+    # Only what the choice shows (tuples, not whole accounts): the register's bulk form lists every unit's staff.
+    people = (User.select(User.id, User.full_name, User.role, User.unit.alias("unit_id"))
+              .where(User.unit.in_([u.id for u in units]), User.active == True,  # noqa: E712
+                     User.role.in_(("specialist", "unit_head"))).namedtuples())
     by_unit = {}
     for person in people:
         by_unit.setdefault(person.unit_id, []).append(person)
