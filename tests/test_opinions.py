@@ -455,6 +455,26 @@ def test_coordinator_assigns_across_units(login, db):
     assert AuditLog.select().where(AuditLog.action == "assign", AuditLog.object_id == o.id).exists()
 
 
+@pytest.mark.parametrize("page", ["detail", "register"])
+def test_the_assign_choices_list_each_units_active_staff_under_its_name(login, db, page):
+    """The person to give an opinion to, on its page and in the register's bulk form: grouped by unit,
+    the unit's head marked, no one inactive, from another role or without a unit."""
+    o = new_opinion()
+    url = "/y-kien/%d" % o.id if page == "detail" else "/y-kien/"
+    select = soup(login("coordinator").get(url)).find(
+        "select", id=("assign-" if page == "detail" else "bulk-") + "assigned_to_id")
+    shown = {(group["label"], option.get_text(strip=True), int(option["value"]))
+             for group in select.find_all("optgroup") for option in group.find_all("option")}
+    expected = set()
+    for person in models.User.select().where(models.User.active == True,  # noqa: E712
+                                             models.User.role.in_(("specialist", "unit_head"))):
+        if person.unit_id is not None and person.unit.active:
+            label = person.full_name + (" (lãnh đạo đơn vị)" if person.role == "unit_head" else "")
+            expected.add((person.unit.name, label, person.id))
+    assert shown == expected
+    assert any(label.endswith("(lãnh đạo đơn vị)") for _, label, _ in shown)
+
+
 def test_assign_accepts_dd_mm_yyyy(login, db):
     o = new_opinion()
     deadline = o.received_on + dt.timedelta(days=10)
