@@ -1,6 +1,7 @@
 """The command line of the internal app (`flask --app app …`): migrate, load-demo, create-user, remind, backup,
-restore, audit-verify, intake-sync, import-register."""
+restore, audit-verify, intake-sync, import-register, sweep-imports."""
 import datetime as dt
+import os
 
 import click
 from flask import current_app
@@ -9,19 +10,20 @@ from flask.cli import with_appcontext
 import models
 from migrations import router, run_migrations
 from models import db
-from services import audit_chain, backup, deadlines, intake_sync, register_import, reminders
+from services import audit_chain, backup, deadlines, import_files, intake_sync, register_import, reminders
 from services.accounts import hash_password
 from services.spreadsheet_readers import ReadError
 
 
 def register_commands(app):
-    """The `flask --app app …` commands: migrate, load-demo, create-user, remind, backup, restore, audit-verify."""
+    """The `flask --app app …` commands (the module's docstring lists them)."""
     app.cli.add_command(remind_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(audit_verify_command)
     app.cli.add_command(intake_sync_command)
     app.cli.add_command(import_register_command)
+    app.cli.add_command(sweep_imports_command)
 
     @app.cli.command("migrate")
     def migrate_command():
@@ -214,3 +216,12 @@ def import_register_command(file, dry_run, force, username):
     click.echo(result.summary())
     if not applied and not dry_run:
         raise SystemExit(1)
+
+
+@click.command("sweep-imports")
+@with_appcontext
+def sweep_imports_command():
+    """Remove the registers uploaded for import and left unconfirmed for more than an hour (crontab: hourly)."""
+    folder = import_files.folder_of(current_app.config, current_app.instance_path)
+    removed = import_files.sweep(folder) if os.path.isdir(folder) else 0
+    click.echo("Đã xoá %d tệp sổ tải lên để nhập đã quá hạn một giờ." % removed)

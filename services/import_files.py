@@ -1,6 +1,7 @@
 """Uploaded registers kept between the preview and the confirmation: one file per random token, mode 0600, in a
 folder outside the web root (the instance folder), readable only by the person who sent it; removed on
-confirmation and an hour after the upload. No models."""
+confirmation and an hour after the upload (at the next upload, and by `flask --app app sweep-imports`, which
+the crontab runs every hour). No models."""
 import json
 import os
 import re
@@ -10,6 +11,11 @@ from pathlib import Path
 
 MAX_AGE_SECONDS = 3600  # an upload left unconfirmed is removed after an hour
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+def folder_of(config, instance_path):
+    """The uploads' folder: IMPORT_DIR, else imports/ in the instance folder."""
+    return config.get("IMPORT_DIR") or str(Path(instance_path) / "imports")
 
 
 def _paths(folder, token):
@@ -55,11 +61,13 @@ def remove(folder, token):
 
 
 def sweep(folder, now=None):
-    """Remove the uploads older than MAX_AGE_SECONDS."""
-    limit = (now or time.time()) - MAX_AGE_SECONDS
+    """Remove the uploads older than MAX_AGE_SECONDS; returns how many files went."""
+    limit, removed = (now or time.time()) - MAX_AGE_SECONDS, 0
     for path in Path(folder).glob("*.*"):
         try:
             if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
+                path.unlink()
+                removed += 1
         except OSError:
             pass
+    return removed

@@ -102,6 +102,28 @@ def test_an_upload_that_is_gone_sends_back_to_the_upload_form_and_stores_nothing
     assert counts() == before
 
 
+def test_an_upload_left_unconfirmed_is_removed_after_an_hour_by_the_hourly_command(login, db, app, runner, tmp_path):
+    """The uploaded register (names, contacts) does not wait for the next upload to go."""
+    folder = tmp_path / "imports"
+    app.config["IMPORT_DIR"] = str(folder)
+    client = login("coordinator")
+    _, old = upload(client, "so-cu.xlsx", xlsx(GOOD))
+    _, fresh = upload(client, "so-moi.xlsx", xlsx(GOOD))
+    hour_and_a_bit = os.path.getmtime(folder / (old + ".bin")) - 3601
+    for path in folder.glob(old + ".*"):
+        os.utime(path, (hour_and_a_bit, hour_and_a_bit))
+    result = runner.invoke(args=["sweep-imports"])
+    assert result.exit_code == 0, result.output
+    assert "Đã xoá 2 tệp" in result.output
+    assert sorted(p.name for p in folder.iterdir()) == [fresh + ".bin", fresh + ".json"]
+    response = client.post_form("/y-kien/nhap/%s/xac-nhan" % old)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/y-kien/nhap/")
+    assert client.post_form("/y-kien/nhap/%s/xac-nhan" % fresh).status_code == 303
+    app.config["IMPORT_DIR"] = str(tmp_path / "never-made")
+    result = runner.invoke(args=["sweep-imports"])
+    assert result.exit_code == 0 and "Đã xoá 0 tệp" in result.output
+
+
 
 def test_preview_stores_nothing_and_the_confirmed_import_equals_it(login, db, app, tmp_path):
     app.config["IMPORT_DIR"] = str(tmp_path / "imports")

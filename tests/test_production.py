@@ -361,6 +361,7 @@ def test_the_unit_and_the_cron_lines_are_complete():
     cron = [line for line in (DEPLOY / "crontab.sample").read_text().splitlines()
             if line and not line.startswith("#") and "=" not in line.split()[0]]
     assert any(line.endswith("flask --app app remind") for line in cron)
+    assert any(line.startswith("10 * * * *") and "flask --app app sweep-imports" in line for line in cron)
     assert any("flask --app app backup /var/backups/doithoai/$(date +\\%F).tar" in line for line in cron)
     for line in cron:
         assert line.split()[5] == "doithoai"

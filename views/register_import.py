@@ -1,5 +1,4 @@
 """Import of an existing register (nhập sổ theo dõi cũ): upload, preview with the columns' mapping, confirm."""
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
@@ -16,7 +15,7 @@ SAMPLE_ROWS = 50  # rows shown in the preview
 
 
 def _folder():
-    return current_app.config.get("IMPORT_DIR") or str(Path(current_app.instance_path) / "imports")
+    return import_files.folder_of(current_app.config, current_app.instance_path)
 
 
 def _page(form, errors=None, preview=None, token=None, mapping_message=None):
