@@ -47,11 +47,20 @@ def deadline_badge(deadline, closed=False):
                                                           deadlines.FLAG_LABELS[flag].lower())
 
 
+def template_markdown(text):
+    """An answer template's text as HTML, its {placeholders} shown as typed.
+
+    Markdown's attribute lists would take a "{so}" that ends a heading or a paragraph for attributes.
+    """
+    return Markup(render_markdown((text or "").replace("{", "&#123;")))
+
+
 def register(app):
     """Install the filters and globals in `app`'s Jinja environment."""
     app.jinja_env.filters["date_vn"] = date_vn
     app.jinja_env.filters["datetime_vn"] = datetime_vn
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
+    app.jinja_env.filters["template_markdown"] = template_markdown
     app.jinja_env.globals.update(
         url_with=url_with, today=models.today,
         ROLES=models.ROLES, OPINION_STATUSES=models.OPINION_STATUSES, OPINION_KINDS=models.OPINION_KINDS,

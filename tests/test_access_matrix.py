@@ -70,6 +70,7 @@ TABLE = {
     # keep their unit's, the coordinator and the chief every one; leaders read
     "/mau-tra-loi/": A(get=READ),
     "/mau-tra-loi/moi": A(get=TEMPLATES, post=TEMPLATES),
+    "/mau-tra-loi/xem-truoc": A(post=TEMPLATES),
     "/mau-tra-loi/<int:template_id>": A(get=READ, other=404),
     "/mau-tra-loi/<int:template_id>/sua": A(get=TEMPLATES, post=TEMPLATES, other=404),
     "/mau-tra-loi/<int:template_id>/ngung-dung": A(post=TEMPLATES, other=404),

@@ -277,6 +277,71 @@ def test_an_unknown_placeholder_is_refused_beside_the_text_and_what_was_typed_is
         "Ký hiệu {ten} trong ý kiến %s." % opinion.code)
 
 
+# ---------------------------------------------------------------- preview
+
+HOSTILE_MD = ("## Kính gửi {nguoi_gui}\n\nVề ý kiến **{so}**, hẹn {ngay_hen}.\n\n<script>alert(1)</script>"
+              "<img src=x onerror=alert(2)> [bấm](javascript:alert(3))")
+
+
+def preview_section(html):
+    return BeautifulSoup(html, "html.parser").find(id="template-preview")
+
+
+def assert_sanitised(section):
+    markup = str(section).lower()
+    for bad in ("<script", "onerror", "javascript:", "<img src=\"x\""):
+        assert bad not in markup, bad
+
+
+@pytest.mark.parametrize("where", ["new", "edit"])
+def test_the_preview_button_renders_the_text_without_javascript_and_saves_nothing(login, db, where):
+    c = login("coordinator")
+    t = office_template()
+    url = "/mau-tra-loi/moi" if where == "new" else "/mau-tra-loi/%d/sua" % t.id
+    before = (models.AuditLog.select().count(), models.AnswerTemplate.select().count(), t.body_md)
+    response = c.post_form(url, {"title": "Bản nháp mẫu", "unit_id": "office", "body_md": HOSTILE_MD,
+                                 "version": "1", "preview": "1"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    section = preview_section(html)
+    assert section.find("h2", string="Kính gửi {nguoi_gui}") is not None
+    assert section.find("strong").get_text() == "{so}"
+    assert section.find(class_="error").get_text(strip=True) == "Trường thay thế không hợp lệ: {ngay_hen}."
+    assert_sanitised(section)
+    assert textarea(html, "body_md") == HOSTILE_MD and 'value="Bản nháp mẫu"' in html
+    if where == "edit":
+        assert BeautifulSoup(html, "html.parser").find("input", attrs={"name": "version"})["value"] == "1"
+    assert (models.AuditLog.select().count(), models.AnswerTemplate.select().count(),
+            office_template().body_md) == before
+
+
+def test_a_placeholder_that_ends_a_heading_or_a_paragraph_is_shown_on_the_templates_page(login, db):
+    """Markdown's attribute lists took "{nguoi_gui}" at the end of a heading for attributes and dropped it."""
+    t = office_template()
+    models.AnswerTemplate.update(body_md="## Kính gửi {nguoi_gui}\n\nVề ý kiến số {so}").where(
+        models.AnswerTemplate.id == t.id).execute()
+    page = BeautifulSoup(login("specialist").get("/mau-tra-loi/%d" % t.id).get_data(as_text=True), "html.parser")
+    assert page.find("h2", string="Kính gửi {nguoi_gui}") is not None
+    assert page.find("p", string="Về ý kiến số {so}") is not None
+
+
+def test_the_htmx_preview_returns_the_sanitised_fragment_and_the_form_offers_it(login, db):
+    c = login("unit_head")
+    page = BeautifulSoup(c.get("/mau-tra-loi/moi").get_data(as_text=True), "html.parser")
+    button = page.find("button", attrs={"name": "preview"})
+    assert button["hx-post"] == "/mau-tra-loi/xem-truoc" and button["hx-target"] == "#template-preview"
+    assert "Bấm “Xem trước”" in page.find(id="template-preview").get_text()
+    response = c.post_form("/mau-tra-loi/xem-truoc", {"body_md": "Ý kiến {so}: *đã giao*."}, htmx=True)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "<html" not in text and "<nav" not in text
+    section = preview_section(text)
+    assert section.find("em").get_text() == "đã giao" and section.find(class_="error") is None
+    assert_sanitised(preview_section(c.post_form("/mau-tra-loi/xem-truoc", {"body_md": HOSTILE_MD},
+                                                 htmx=True).get_data(as_text=True)))
+    assert login("specialist").post_form("/mau-tra-loi/xem-truoc", {"body_md": "x"}, htmx=True).status_code == 403
+
+
 # ---------------------------------------------------------------- versions
 
 
@@ -338,7 +403,7 @@ def test_an_unused_template_is_deleted_and_audited(login, db):
     assert len(entry) == 1 and entry[0].user_id == user("unit_head").id
 
 
-POSTS = ["/mau-tra-loi/moi", "/mau-tra-loi/{t}/sua", "/mau-tra-loi/{t}/ngung-dung", "/mau-tra-loi/{t}/dung-lai",
+POSTS = ["/mau-tra-loi/moi", "/mau-tra-loi/xem-truoc", "/mau-tra-loi/{t}/sua", "/mau-tra-loi/{t}/ngung-dung", "/mau-tra-loi/{t}/dung-lai",
          "/mau-tra-loi/{t}/xoa", "/y-kien/%d/tra-loi/dung-mau" % OPINION]
 
 

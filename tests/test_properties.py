@@ -174,6 +174,8 @@ FORMS = {
     "template-new": Form("unit_head", "/mau-tra-loi/moi", "/mau-tra-loi/moi", "/mau-tra-loi/", {
         "title": "Mẫu trả lời thử", "body_md": "Trả lời ý kiến số {so} ngày {ngay_nhan}."}),
     "template-edit": Form("coordinator", "/mau-tra-loi/1/sua", "/mau-tra-loi/1/sua", "/mau-tra-loi/1"),
+    "template-preview": Form("coordinator", "/mau-tra-loi/1/sua", "/mau-tra-loi/xem-truoc", "/mau-tra-loi/1",
+                             shown="/mau-tra-loi/1/sua", fragment=True),
     "intake-search": Form("coordinator", "/tiep-nhan-truc-tuyen/", "/tiep-nhan-truc-tuyen/", "/tiep-nhan-truc-tuyen/"),
 }
 # POST routes with nothing typed (a button), the sign-in form (tests/test_login_guard.py) and the upload of a file

@@ -34,13 +34,18 @@ def _fields():
     return list(Field.select().order_by(Field.position, Field.name))
 
 
-def _form_page(form, template=None, errors=None, current=None):
+def _form_page(form, template=None, errors=None, current=None, preview=False):
     if current is not None:
         current.updated_by_name = AuditLog.last_editor_name(current)
     return render_template("staff/answer_templates/form.html", form=form, template=template, errors=errors or {},
                            current=current, current_fields=conflict_fields(current) if current else [],
                            unit_choices=form.unit_choices(), fields=_fields(), placeholders=service.PLACEHOLDERS,
-                           office=OFFICE)
+                           office=OFFICE, preview=preview, unknown=_unknown(form) if preview else [])
+
+
+def _unknown(form):
+    """The placeholders of the typed text that no opinion can fill (the preview names them)."""
+    return service.unknown_placeholders(form.body_md.data or "")
 
 
 def _saved(verb):
@@ -88,7 +93,12 @@ def new_get():
 @bp.post("/moi")
 @roles_required(*MANAGERS)
 def new_post():
-    """Add a template; an unknown placeholder is refused beside the text, what was typed is kept."""
+    """Add a template; an unknown placeholder is refused beside the text, what was typed is kept.
+
+    "Xem trước" (without htmx) shows the text rendered instead, saving nothing.
+    """
+    if request.form.get("preview"):
+        return _form_page(AnswerTemplateForm(user=g.user), preview=True)
     return edit_with_conflict(AnswerTemplateForm(user=g.user), _form_page,
                               lambda form: service.create(g.user, form.values()), _saved("Đã thêm"))
 
@@ -113,12 +123,22 @@ def edit_get(template_id):
 def edit_post(template_id):
     """Save unless someone saved it since it was opened (409 shows their version)."""
     template = _managed_or_403(template_id)
+    if request.form.get("preview"):
+        return _form_page(AnswerTemplateForm(user=g.user, template=template), template, preview=True)
 
     def save(form):
         return service.edit(template, form_version(form), g.user, form.values())
 
     return edit_with_conflict(AnswerTemplateForm(user=g.user, template=template),
                               functools.partial(_form_page, template=template), save, _saved("Đã lưu"))
+
+
+@bp.post("/xem-truoc")
+@roles_required(*MANAGERS)
+def preview_post():
+    """The posted text rendered (sanitised HTML fragment, the form's htmx preview), its unknown placeholders named."""
+    form = AnswerTemplateForm(user=g.user)
+    return render_template("staff/answer_templates/_preview.html", form=form, preview=True, unknown=_unknown(form))
 
 
 def _button(template_id, act, message):
