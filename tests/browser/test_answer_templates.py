@@ -46,3 +46,21 @@ def test_without_javascript_the_use_template_button_fills_the_draft(live_server,
     assert page_nojs.input_value("#answer-resolution_path") == "Giữ nguyên điều đã gõ."
     with models.db.connection_context():
         assert models.Opinion.get_by_id(OPINION).answer_template_id is None  # nothing saved yet
+
+
+def test_the_preview_of_a_template_comes_in_place_and_names_an_unknown_placeholder(live_server, sign_in, page):
+    sign_in(page, "unit_head")
+    page.goto(live_server + "/mau-tra-loi/moi")
+    page.fill("#title", "Mẫu xem trước")
+    page.fill("#body_md", "## Kính gửi {nguoi_gui}\n\nVề ý kiến **{so}**, hẹn ngày {ngay_hen}.")
+    page.get_by_role("button", name="Xem trước").click()
+    preview = page.locator("#template-preview")
+    expect(preview.locator("h2", has_text="Kính gửi")).to_have_text("Kính gửi {nguoi_gui}")
+    expect(preview.locator("strong")).to_have_text("{so}")
+    expect(preview.get_by_role("alert")).to_have_text("Trường thay thế không hợp lệ: {ngay_hen}.")
+    assert page.url.endswith("/mau-tra-loi/moi") and page.input_value("#title") == "Mẫu xem trước"
+    page.fill("#body_md", "## Kính gửi {nguoi_gui}\n\nVề ý kiến **{so}**.")
+    page.get_by_role("button", name="Thêm mẫu").click()
+    expect(page.get_by_role("heading", name="Mẫu xem trước")).to_be_visible()
+    with models.db.connection_context():
+        assert models.AnswerTemplate.get(models.AnswerTemplate.title == "Mẫu xem trước").body_md.endswith("**{so}**.")
