@@ -30,7 +30,9 @@ SLICES = "slices.json"
 MARK = b"data-pagefind-body"
 INDEXER = "pagefind %s, slices of %d" % (version("pagefind_bin"), SLICE_PAGES)  # what made a slice
 RUNNING = 2  # Pagefind processes at once (each uses about one core)
-SCRATCH_PARENTS = ("/dev/shm",)  # memory file systems for the slices' pages (scratch_parent)
+# Memory file systems for the slices' pages (scratch_parent). The scratch folder in it is made by mkdtemp
+# (a name no one can guess, mode 0700), and holds copies of public pages only.
+SCRATCH_PARENTS = ("/dev/shm",)  # nosec B108
 
 
 def slice_count(pages):
