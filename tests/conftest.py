@@ -32,11 +32,12 @@ settings.load_profile("doithoai")
 
 
 def pytest_collection_modifyitems(config, items):
-    """On the PostgreSQL pass, tests marked sqlite_only (they read SQLite files or its pragmas) are skipped."""
+    """On the PostgreSQL pass, tests marked sqlite_only (they read SQLite files or its pragmas) are skipped, and so
+    are the browser tests and those marked first_pass_only (checks of the code, the Hypothesis properties)."""
     if ON_POSTGRESQL:
         skip = pytest.mark.skip(reason="SQLite only (TEST_DATABASE=postgresql)")
         for item in items:
-            if "sqlite_only" in item.keywords or "/browser/" in str(item.fspath):
+            if "sqlite_only" in item.keywords or "first_pass_only" in item.keywords or "/browser/" in str(item.fspath):
                 item.add_marker(skip)
 
 

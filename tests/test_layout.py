@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.first_pass_only  # checks of the code: the same on either database
+
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = {"tests", "bench", ".venv", "node_modules", "site", "static", "instance", "templates", "content"}
 LAYER_CHECK = ROOT.parent / "shared" / "tools" / "check_layers.py"

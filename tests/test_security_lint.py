@@ -5,9 +5,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.test_layout import project_modules
+
+pytestmark = pytest.mark.first_pass_only  # checks of the code: the same on either database
 
 ROOT = Path(__file__).resolve().parent.parent
 BANDIT = [sys.executable, "-m", "bandit"]
