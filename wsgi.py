@@ -5,7 +5,7 @@ start, or when gunicorn replaces one after `max_requests`) would otherwise compi
 inside the requests of its first minute, about a second of CPU in all, which shows as the slowest
 requests under load (bench/load.py).
 """
-from app import create_app, compile_templates
+from app import compile_templates, create_app
 
 app = create_app()
 compile_templates(app)

@@ -2,7 +2,6 @@
 import csv
 import html
 import io
-import json
 import os
 import posixpath
 import re
@@ -128,7 +127,8 @@ def check_links(root, base_url=None, prefix="/dan-biet/", only=None, link_map=No
 def _ancestors(where):
     """[the folder of the file `where`, its parent, …, ""] (each ending in /), then `where` itself last."""
     parts = where.split("/")[:-1]
-    return ["/".join(parts[:len(parts) - up]) + "/" if up < len(parts) else "" for up in range(len(parts) + 1)] + [where]
+    folders = ["/".join(parts[:len(parts) - up]) + "/" if up < len(parts) else "" for up in range(len(parts) + 1)]
+    return folders + [where]
 
 
 # A relative URL that only climbs ("../../ke-hoach/index.html"): no scheme, query, fragment or escape.

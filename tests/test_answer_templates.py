@@ -403,8 +403,8 @@ def test_an_unused_template_is_deleted_and_audited(login, db):
     assert len(entry) == 1 and entry[0].user_id == user("unit_head").id
 
 
-POSTS = ["/mau-tra-loi/moi", "/mau-tra-loi/xem-truoc", "/mau-tra-loi/{t}/sua", "/mau-tra-loi/{t}/ngung-dung", "/mau-tra-loi/{t}/dung-lai",
-         "/mau-tra-loi/{t}/xoa", "/y-kien/%d/tra-loi/dung-mau" % OPINION]
+POSTS = ["/mau-tra-loi/moi", "/mau-tra-loi/xem-truoc", "/mau-tra-loi/{t}/sua", "/mau-tra-loi/{t}/ngung-dung",
+         "/mau-tra-loi/{t}/dung-lai", "/mau-tra-loi/{t}/xoa", "/y-kien/%d/tra-loi/dung-mau" % OPINION]
 
 
 @pytest.mark.parametrize("path", POSTS)
