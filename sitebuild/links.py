@@ -9,7 +9,8 @@ from urllib.parse import unquote, urlsplit
 
 from sitebuild import SEARCH_INDEX
 
-_ATTR = re.compile(r"""\s(href|src|action|srcset|poster)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+# (?=[hsap]): the first letters of the names, a quick test before the alternatives (a third of the check's time)
+_ATTR = re.compile(r"""\s(?=[hsap])(href|src|action|srcset|poster)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)""")
 _ABSOLUTE = re.compile(r"""https?://[^\s<>"'\\]+""")
 _JSON_URL = re.compile(r'"(https?://[^\s<>"\'\\]+)"')  # a JSON string that is one URL, unescaped
@@ -71,6 +72,9 @@ def check_links(root, base_url=None, prefix="/dan-biet/", only=None, link_map=No
         """(reason or None, the file it leads to or None) for `url`, found in a file of the site folder `folder`."""
         if not url or url.startswith("#") or url.lower().startswith(_SKIPPED_SCHEMES):
             return None, None
+        if not absolute_only and _is_plain_path(url):  # most links: no need to split and normalise
+            name = served_by(folder + url)
+            return (None, name) if name else ("không có tệp", None)
         parts = urlsplit(url)
         if parts.scheme in ("http", "https"):
             if base is None or parts.netloc != base.netloc:
@@ -133,6 +137,18 @@ def _ancestors(where):
 
 # A relative URL that only climbs ("../../ke-hoach/index.html"): no scheme, query, fragment or escape.
 _CLIMBING = re.compile(r"((?:\.\./)*)([^:?#%\\&/][^:?#%\\&]*|)\Z")
+
+
+_NOT_PLAIN = re.compile(r"[:?#%\\&]")
+
+
+def _is_plain_path(url):
+    """A relative path that resolves by joining it to its folder: no scheme, query, fragment, escape, "." or
+    ".." segment, empty segment or leading "/"."""
+    if url.startswith("/") or _NOT_PLAIN.search(url):
+        return False
+    segments = url.split("/")
+    return not any(segment in ("", ".", "..") for segment in segments[:-1]) and segments[-1] not in (".", "..")
 
 
 def _verdict_key(ancestors, url, absolute_only):

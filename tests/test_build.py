@@ -239,7 +239,8 @@ def test_the_same_relative_link_is_judged_from_each_files_own_folder(tmp_path):
     (site / "a" / "x.html").write_text("x")
     (site / "top.html").write_text("top")
     links_of = '<a href="../x.html">x</a><a href="../../top.html">top</a><a href="../../../top.html">out</a>' \
-               '<a href="./../x.html">dot</a><a href="../x.html#tren">anchor</a><a href="x.html">here</a>'
+               '<a href="./../x.html">dot</a><a href="../x.html#tren">anchor</a><a href="x.html">here</a>' \
+               '<a href="./x.html">dot here</a><a href="../../a/./x.html">dot after</a><a href="..//x.html">two</a>'
     for folder in ("a/1", "a/2", "b/1", "b/c/1"):
         (site / folder / "index.html").write_text(links_of)
     (site / "index.html").write_text('<a href="a/x.html">x</a><a href="../top.html">out</a><a href="top.html">t</a>')
@@ -248,13 +249,16 @@ def test_the_same_relative_link_is_judged_from_each_files_own_folder(tmp_path):
     expected = ["index.html → ../top.html"]
     for folder in ("a/1", "a/2", "b/1", "b/c/1"):
         page = folder + "/index.html"
-        expected += [page + " → x.html"]
+        expected += [page + " → x.html", page + " → ./x.html"]
+        if folder == "b/c/1":
+            expected += [page + " → ../../a/./x.html"]  # b/a/x.html: none
         if folder != "b/c/1":
             expected += [page + " → ../../../top.html"]
         else:
             expected += [page + " → ../../top.html"]  # b/top.html: none
         if not folder.startswith("a/"):
-            expected += [page + " → ../x.html", page + " → ./../x.html", page + " → ../x.html#tren"]
+            expected += [page + " → ../x.html", page + " → ./../x.html", page + " → ../x.html#tren",
+                         page + " → ..//x.html"]
     assert found == sorted(expected)
 
 
