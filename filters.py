@@ -47,12 +47,16 @@ def deadline_badge(deadline, closed=False):
                                                           deadlines.FLAG_LABELS[flag].lower())
 
 
+_BRACE = "\ue000"  # a private-use character stands for "{" while Markdown runs
+
+
 def template_markdown(text):
     """An answer template's text as HTML, its {placeholders} shown as typed.
 
-    Markdown's attribute lists would take a "{so}" that ends a heading or a paragraph for attributes.
+    Markdown's attribute lists would take a "{so}" that ends a heading or a paragraph for attributes;
+    the brace is hidden from Markdown (an entity would show as "&#123;" in code) and put back after.
     """
-    return Markup(render_markdown((text or "").replace("{", "&#123;")))
+    return Markup(render_markdown((text or "").replace(_BRACE, "").replace("{", _BRACE)).replace(_BRACE, "{"))
 
 
 def register(app):

@@ -136,10 +136,10 @@ def _ancestors(where):
 
 
 # A relative URL that only climbs ("../../ke-hoach/index.html"): no scheme, query, fragment or escape.
-_CLIMBING = re.compile(r"((?:\.\./)*)([^:?#%\\&/][^:?#%\\&]*|)\Z")
+_CLIMBING = re.compile(r"((?:\.\./)*)([^:?#%\\&/\t\r\n][^:?#%\\&\t\r\n]*|)\Z")
 
 
-_NOT_PLAIN = re.compile(r"[:?#%\\&]")
+_NOT_PLAIN = re.compile(r"[:?#%\\&\t\r\n]")  # and tab, CR, LF: urlsplit drops them, as browsers do
 
 
 def _is_plain_path(url):
@@ -164,7 +164,7 @@ def _verdict_key(ancestors, url, absolute_only):
         if match:
             up = len(match.group(1)) // 3
             if up < len(ancestors) - 1:
-                return ancestors[up], match.group(2), False
+                return ancestors[up], match.group(2) or "./", False  # "../" alone: the folder climbed to
     return ancestors[0], url, absolute_only
 
 

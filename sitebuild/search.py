@@ -33,6 +33,7 @@ RUNNING = 2  # Pagefind processes at once (each uses about one core)
 # Memory file systems for the slices' pages (scratch_parent). The scratch folder in it is made by mkdtemp
 # (a name no one can guess, mode 0700), and holds copies of public pages only.
 SCRATCH_PARENTS = ("/dev/shm",)  # nosec B108
+SCRATCH_MIN_FREE = 256 * 1024 * 1024  # bytes: a container's small /dev/shm (64 MB) is passed over
 
 
 def slice_count(pages):
@@ -131,10 +132,12 @@ def scratch_parent(root):
 
     On disk, making and removing the 22,000 folders and links of a full build's slices cost about
     a third of its index step in system time (the journal); in /dev/shm the pages are copies (no
-    links across file systems), a few slices' worth at a time, made and removed for much less.
+    links across file systems), a few slices' worth at a time, made and removed for much less. A
+    memory file system with less than SCRATCH_MIN_FREE free is passed over.
     """
     for folder in SCRATCH_PARENTS:
-        if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+        if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK) and \
+                shutil.disk_usage(folder).free >= SCRATCH_MIN_FREE:
             return folder
     return root.parent
 

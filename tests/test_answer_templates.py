@@ -318,11 +318,14 @@ def test_the_preview_button_renders_the_text_without_javascript_and_saves_nothin
 def test_a_placeholder_that_ends_a_heading_or_a_paragraph_is_shown_on_the_templates_page(login, db):
     """Markdown's attribute lists took "{nguoi_gui}" at the end of a heading for attributes and dropped it."""
     t = office_template()
-    models.AnswerTemplate.update(body_md="## Kính gửi {nguoi_gui}\n\nVề ý kiến số {so}").where(
+    models.AnswerTemplate.update(body_md="## Kính gửi {nguoi_gui}\n\nVề ý kiến số {so}\n\nMã: `{han}`\n\n"
+                                         "    {don_vi} trong khối mã\n").where(
         models.AnswerTemplate.id == t.id).execute()
     page = BeautifulSoup(login("specialist").get("/mau-tra-loi/%d" % t.id).get_data(as_text=True), "html.parser")
     assert page.find("h2", string="Kính gửi {nguoi_gui}") is not None
     assert page.find("p", string="Về ý kiến số {so}") is not None
+    # and in code, where an entity would show as "&#123;"
+    assert [code.get_text().strip() for code in page.find_all("code")] == ["{han}", "{don_vi} trong khối mã"]
 
 
 def test_the_htmx_preview_returns_the_sanitised_fragment_and_the_form_offers_it(login, db):

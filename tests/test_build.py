@@ -262,6 +262,25 @@ def test_the_same_relative_link_is_judged_from_each_files_own_folder(tmp_path):
     assert found == sorted(expected)
 
 
+def test_a_link_to_a_parent_folder_or_with_a_line_break_is_judged_like_a_browser_follows_it(tmp_path):
+    """"../" alone leads to the folder's index.html (it was left unchecked when verdicts were first shared), and
+    tab, CR and LF inside a URL are dropped, as browsers and urlsplit do."""
+    site = tmp_path / "site"
+    for folder in ("a/1", "b/1"):
+        (site / folder).mkdir(parents=True)
+    (site / "a" / "index.html").write_text("a")
+    (site / "a" / "x.html").write_text("x")
+    for folder in ("a/1", "b/1"):
+        (site / folder / "index.html").write_text('<a href="../">up</a><a href="../../">top</a><a href="../x\n.html">'
+                                                  'x</a><a href="..\t/x.html">t</a>')
+    link_map = {}
+    problems = links.check_links(site, BASE_URL, link_map=link_map)
+    assert sorted(p.split(": ", 1)[0] for p in problems) == sorted([
+        "a/1/index.html → ../../", "b/1/index.html → ../../", "b/1/index.html → ../",
+        "b/1/index.html → ../x\n.html", "b/1/index.html → ..\t/x.html"])
+    assert link_map["a/1/index.html"] == ["a/index.html", "a/x.html"]
+
+
 # ---------------------------------------------------------------- reproducible, atomic, incremental
 
 

@@ -153,6 +153,10 @@ def test_the_index_is_the_same_whether_its_pages_are_laid_out_in_memory_or_besid
         assert sorted(p.name for p in copy.parent.iterdir()) == ["site"]
     assert list(memory.iterdir()) == []
     assert made["memory"] == made["beside"] == findable_words(site) and made["memory"]
+    # a memory file system without room enough (a container's 64 MB /dev/shm) is passed over
+    monkeypatch.setattr(search, "SCRATCH_PARENTS", (str(memory),))
+    monkeypatch.setattr(search, "SCRATCH_MIN_FREE", shutil.disk_usage(memory).free + 1)
+    assert search.scratch_parent(site) == site.parent
 
 
 # ---------------------------------------------------------------- a rebuild equals a fresh build
