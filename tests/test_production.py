@@ -117,6 +117,7 @@ def database(demo_db_file, tmp_path):
     return path
 
 
+@pytest.mark.first_pass_only  # SQLite or no database at all: the same on either pass
 def test_gunicorn_serves_the_app_and_logs_paths_without_query_strings(tmp_path, database):
     """…and, with TRUSTED_PROXIES unset, a client on the loopback saying it is another address over https
     changes nothing."""
@@ -151,6 +152,7 @@ def test_gunicorn_serves_the_app_and_logs_paths_without_query_strings(tmp_path, 
         assert connection.execute("SELECT address FROM login_attempt").fetchall() == [("127.0.0.1",)]
 
 
+@pytest.mark.first_pass_only  # SQLite or no database at all: the same on either pass
 def test_one_trusted_proxy_gives_gunicorn_and_the_app_the_forwarded_client(tmp_path, database):
     with gunicorn(tmp_path, database, TRUSTED_PROXIES="1") as (_, browser):
         # What nginx sends (deploy/nginx.conf.sample); over https a browser's form post carries a Referer.
@@ -233,6 +235,7 @@ def _secret_key_of(instance, barrier, results):
     results.put(app_module._secret_key(instance))
 
 
+@pytest.mark.first_pass_only  # SQLite or no database at all: the same on either pass
 def test_workers_starting_together_share_one_generated_secret_key(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     context = multiprocessing.get_context("fork")
@@ -272,6 +275,7 @@ def readme_section(title):
     return (ROOT / "README.md").read_text(encoding="utf-8").split("\n### %s\n" % title, 1)[1].split("\n## ", 1)[0]
 
 
+@pytest.mark.first_pass_only  # SQLite or no database at all: the same on either pass
 def test_the_gunicorn_config_is_what_readme_says(monkeypatch):
     config, _ = gunicorn_settings(monkeypatch)
     match = re.search(r"(\d+) workers × (\d+) threads", readme_section("Real use"))
@@ -285,6 +289,7 @@ def test_the_gunicorn_config_is_what_readme_says(monkeypatch):
     assert "make dev" in readme_section("Real use") or "make dev" in (ROOT / "README.md").read_text()
 
 
+@pytest.mark.first_pass_only  # SQLite or no database at all: the same on either pass
 def test_forwarded_allow_ips_follow_trusted_proxies(monkeypatch):
     config, _ = gunicorn_settings(monkeypatch)
     assert config.forwarded_allow_ips == []
@@ -301,6 +306,7 @@ class Response:
     status, headers, sent = "200 OK", [], 512
 
 
+@pytest.mark.first_pass_only  # SQLite or no database at all: the same on either pass
 @pytest.mark.parametrize("query", ["q=%s" % ID_NUMBER, "q=0912345678&page=2", "trang-thai=open&q=nguyen.van.a"])
 def test_no_access_log_line_carries_a_query_or_the_referer(monkeypatch, query):
     config, _ = gunicorn_settings(monkeypatch)
@@ -314,6 +320,7 @@ def test_no_access_log_line_carries_a_query_or_the_referer(monkeypatch, query):
     assert query not in line and "?" not in line and "x/y-kien" not in line
 
 
+@pytest.mark.first_pass_only  # SQLite or no database at all: the same on either pass
 def test_the_error_log_cuts_query_strings(monkeypatch, tmp_path):
     _, namespace = gunicorn_settings(monkeypatch)
     record = logging.LogRecord("gunicorn.error", logging.ERROR, __file__, 1, "Error handling request %s %s",
@@ -352,6 +359,7 @@ def test_nginx_sample_agrees_with_the_app(app):
     assert "proxy_pass http://127.0.0.1:5000;" in directives
 
 
+@pytest.mark.first_pass_only  # SQLite or no database at all: the same on either pass
 def test_the_unit_and_the_cron_lines_are_complete():
     unit = (DEPLOY / "doithoai.service").read_text().splitlines()
     for line in ("User=doithoai", "EnvironmentFile=/etc/doithoai/doithoai.env", "NoNewPrivileges=yes",
@@ -380,6 +388,7 @@ def make_dry_run(target):
     return result.stdout.splitlines()
 
 
+@pytest.mark.first_pass_only  # SQLite or no database at all: the same on either pass
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_run_serves_through_gunicorn_and_make_dev_through_flask():
     run = make_dry_run("run")
@@ -391,6 +400,7 @@ def test_make_run_serves_through_gunicorn_and_make_dev_through_flask():
     assert "--debug" not in " ".join(run)
 
 
+@pytest.mark.first_pass_only  # SQLite or no database at all: the same on either pass
 def test_the_production_entry_compiles_every_template_before_its_first_request(tmp_path):
     """wsgi:app (gunicorn's) holds every page template compiled: a fresh worker's first requests don't compile."""
     script = ("import wsgi\n"
